@@ -1,0 +1,256 @@
+/**
+ * The business file: who we book for and by which rules. Parsed once at start-up; every error names
+ * the file and the field so an operator can fix it without reading code. Times in the file are local
+ * to the business time zone.
+ */
+import { readFileSync } from 'node:fs';
+import { IANAZone } from 'luxon';
+import { z } from 'zod';
+
+const HHMM = /^([01]\d|2[0-4]):([0-5]\d)$/;
+
+/** "09:00" -> minutes after local midnight. "24:00" is allowed as an end of day. */
+export function parseHHMM(value: string): number {
+  const m = HHMM.exec(value);
+  if (!m) throw new Error(`"${value}" is not a time like 09:30`);
+  const minutes = Number(m[1]) * 60 + Number(m[2]);
+  if (minutes > 24 * 60) throw new Error(`"${value}" is past midnight`);
+  return minutes;
+}
+
+const timeRange = z
+  .string()
+  .regex(/^\d{2}:\d{2}\s*-\s*\d{2}:\d{2}$/, 'expected a range like "09:00-17:00"')
+  .transform((value, ctx) => {
+    const [from, to] = value.split('-').map((s) => s.trim()) as [string, string];
+    try {
+      const start = parseHHMM(from);
+      const end = parseHHMM(to);
+      if (end <= start) {
+        ctx.addIssue({ code: 'custom', message: `"${value}" ends before it starts` });
+        return z.NEVER;
+      }
+      return { start, end };
+    } catch (e) {
+      ctx.addIssue({ code: 'custom', message: (e as Error).message });
+      return z.NEVER;
+    }
+  });
+
+export type MinuteRange = { start: number; end: number };
+
+const dayRanges = z
+  .array(timeRange)
+  .default([])
+  .superRefine((ranges, ctx) => {
+    const sorted = [...ranges].sort((a, b) => a.start - b.start);
+    for (let i = 1; i < sorted.length; i++) {
+      if (sorted[i]!.start < sorted[i - 1]!.end) ctx.addIssue({ code: 'custom', message: 'time ranges overlap' });
+    }
+  })
+  .transform((ranges) => [...ranges].sort((a, b) => a.start - b.start));
+
+export const WEEKDAYS = ['monday', 'tuesday', 'wednesday', 'thursday', 'friday', 'saturday', 'sunday'] as const;
+export type Weekday = (typeof WEEKDAYS)[number];
+
+/** Missing days are closed. Several ranges a day; the gaps are breaks. */
+const weeklyHours = z
+  .object(Object.fromEntries(WEEKDAYS.map((d) => [d, dayRanges])) as Record<Weekday, typeof dayRanges>)
+  .partial()
+  .strict()
+  .transform((w) => {
+    // Index 1..7 = luxon weekday (Monday = 1); index 0 unused.
+    const byWeekday: MinuteRange[][] = [[]];
+    for (const d of WEEKDAYS) byWeekday.push(w[d] ?? []);
+    return byWeekday;
+  });
+
+const isoDate = z.string().regex(/^\d{4}-\d{2}-\d{2}$/, 'expected a date like 2026-12-25');
+
+const closure = z
+  .object({
+    date: isoDate,
+    /** Last day of a multi-day closure (inclusive). */
+    until: isoDate.optional(),
+    /** A partial closure: closed between these local times. Whole day when absent. */
+    from: z.string().optional(),
+    to: z.string().optional(),
+    name: z.string().default('Closed'),
+  })
+  .strict()
+  .transform((c, ctx) => {
+    if ((c.from === undefined) !== (c.to === undefined)) {
+      ctx.addIssue({ code: 'custom', message: 'a partial closure needs both "from" and "to"' });
+      return z.NEVER;
+    }
+    let from: number | undefined;
+    let to: number | undefined;
+    try {
+      if (c.from !== undefined && c.to !== undefined) {
+        from = parseHHMM(c.from);
+        to = parseHHMM(c.to);
+        if (to <= from) throw new Error(`closure ${c.from}-${c.to} ends before it starts`);
+      }
+    } catch (e) {
+      ctx.addIssue({ code: 'custom', message: (e as Error).message });
+      return z.NEVER;
+    }
+    if (c.until !== undefined && c.until < c.date) {
+      ctx.addIssue({ code: 'custom', message: '"until" is before "date"' });
+      return z.NEVER;
+    }
+    return { date: c.date, until: c.until ?? c.date, from, to, name: c.name };
+  });
+
+const id = z.string().regex(/^[a-z0-9][a-z0-9_-]{0,63}$/, 'ids are lowercase letters, digits, - and _');
+
+const service = z
+  .object({
+    id,
+    name: z.string().min(1),
+    aliases: z.array(z.string().min(1)).default([]),
+    durationMinutes: z.number().int().min(5).max(24 * 60),
+    bufferBeforeMinutes: z.number().int().min(0).max(240).default(0),
+    bufferAfterMinutes: z.number().int().min(0).max(240).default(0),
+    /** Staff ids who can do it; empty or absent means everyone. */
+    staff: z.array(id).default([]),
+    description: z.string().default(''),
+    price: z.string().optional(),
+  })
+  .strict();
+
+const staff = z
+  .object({
+    id,
+    name: z.string().min(1),
+    /** The calendar holding this person's bookings: a Google calendar id, or any label for the embedded calendar. */
+    calendarId: z.string().min(1).optional(),
+    /** Overrides the business hours for this person (days missing here are their days off). */
+    hours: weeklyHours.optional(),
+    phone: z.string().optional(),
+    email: z.string().optional(),
+  })
+  .strict();
+
+const smsTemplates = z
+  .object({
+    booked: z.string().optional(),
+    rescheduled: z.string().optional(),
+    cancelled: z.string().optional(),
+    reminder: z.string().optional(),
+    staffBooked: z.string().optional(),
+  })
+  .strict()
+  .default({});
+
+export const businessFileSchema = z
+  .object({
+    business: z
+      .object({
+        name: z.string().min(1),
+        timeZone: z.string().refine((tz) => IANAZone.isValidZone(tz), 'not an IANA time zone such as America/New_York'),
+        /** ISO country for phone numbers said without a country code. */
+        phoneRegion: z.string().length(2).default('US'),
+        clock: z.enum(['12h', '24h']).default('12h'),
+        locale: z.string().default('en-US'),
+        phone: z.string().optional(),
+        address: z.string().optional(),
+      })
+      .strict(),
+    hours: weeklyHours,
+    closures: z.array(closure).default([]),
+    booking: z
+      .object({
+        minNoticeMinutes: z.number().int().min(0).default(120),
+        horizonDays: z.number().int().min(1).max(730).default(60),
+        slotIntervalMinutes: z.number().int().min(5).max(240).default(15),
+        /** Cancel or move at least this long before the start; 0 disables the rule. */
+        cancellationNoticeMinutes: z.number().int().min(0).default(0),
+        /** How many slots a search speaks by default. */
+        defaultResults: z.number().int().min(1).max(20).default(5),
+        /** Upcoming appointments one phone number may hold (0 = no cap). */
+        maxUpcomingPerPhone: z.number().int().min(0).default(0),
+      })
+      .strict()
+      .default({} as never),
+    notifications: z
+      .object({
+        reminderOffsetsMinutes: z.array(z.number().int().positive()).default([1440, 60]),
+        notifyStaff: z.boolean().default(false),
+        templates: smsTemplates,
+      })
+      .strict()
+      .default({} as never),
+    services: z.array(service).min(1),
+    staff: z.array(staff).min(1),
+  })
+  .strict()
+  .superRefine((cfg, ctx) => {
+    const staffIds = new Set<string>();
+    cfg.staff.forEach((s, i) => {
+      if (staffIds.has(s.id)) ctx.addIssue({ code: 'custom', path: ['staff', i, 'id'], message: `duplicate staff id "${s.id}"` });
+      staffIds.add(s.id);
+    });
+    const serviceIds = new Set<string>();
+    cfg.services.forEach((s, i) => {
+      if (serviceIds.has(s.id)) ctx.addIssue({ code: 'custom', path: ['services', i, 'id'], message: `duplicate service id "${s.id}"` });
+      serviceIds.add(s.id);
+      s.staff.forEach((sid, j) => {
+        if (!staffIds.has(sid)) ctx.addIssue({ code: 'custom', path: ['services', i, 'staff', j], message: `unknown staff id "${sid}"` });
+      });
+    });
+  });
+
+export type BusinessFile = z.output<typeof businessFileSchema>;
+export type ServiceConfig = BusinessFile['services'][number];
+export type StaffConfig = BusinessFile['staff'][number] & { calendarId: string };
+export type Closure = BusinessFile['closures'][number];
+export type WeeklyHours = MinuteRange[][];
+
+/** The validated business, with defaults filled in and staff calendar ids resolved. */
+export interface BusinessConfig extends Omit<BusinessFile, 'staff'> {
+  staff: StaffConfig[];
+  source: string;
+}
+
+export class ConfigError extends Error {
+  constructor(message: string) {
+    super(message);
+    this.name = 'ConfigError';
+  }
+}
+
+export function formatZodIssues(source: string, error: z.ZodError): string {
+  const lines = error.issues.map((i) => {
+    const path = i.path.length ? i.path.map(String).join('.') : '(top level)';
+    return `  - ${path}: ${i.message}`;
+  });
+  return `Invalid configuration in ${source}:\n${lines.join('\n')}`;
+}
+
+export function parseBusinessConfig(raw: unknown, source = '<inline>'): BusinessConfig {
+  const parsed = businessFileSchema.safeParse(raw);
+  if (!parsed.success) throw new ConfigError(formatZodIssues(source, parsed.error));
+  const cfg = parsed.data;
+  return {
+    ...cfg,
+    staff: cfg.staff.map((s) => ({ ...s, calendarId: s.calendarId ?? s.id })),
+    source,
+  };
+}
+
+export function loadBusinessConfig(path: string): BusinessConfig {
+  let text: string;
+  try {
+    text = readFileSync(path, 'utf8');
+  } catch (e) {
+    throw new ConfigError(`Cannot read business configuration ${path}: ${(e as Error).message}`);
+  }
+  let raw: unknown;
+  try {
+    raw = JSON.parse(text);
+  } catch (e) {
+    throw new ConfigError(`Business configuration ${path} is not valid JSON: ${(e as Error).message}`);
+  }
+  return parseBusinessConfig(raw, path);
+}

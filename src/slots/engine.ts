@@ -1,0 +1,282 @@
+/**
+ * The slot engine: rules + busy intervals + `now` in, bookable slots out. Pure: no clock, no env, no I/O.
+ *
+ * How it works, per local day and staff member:
+ *   open ranges (weekly hours minus partial closures, built in the business zone so DST is right)
+ *   -> the set of allowed *start* instants: [open.start, open.end - duration], clipped to notice and horizon
+ *   -> minus, for every busy interval B, the open interval (B.start - duration - bufferAfter, B.end + bufferBefore)
+ *   -> aligned to the slot grid (local wall-clock minutes since midnight divisible by the interval).
+ * Busy intervals are merged and walked with a pointer, so a search costs O(busy log busy + slots),
+ * never slots x events.
+ *
+ * Busy intervals passed in are what the calendar reports as blocked, i.e. existing appointments
+ * already include their own buffers.
+ *
+ * DST: a range that spans a transition is enumerated on the wall-clock grid and converted one time at
+ * a time; wall times that do not exist are skipped and repeated wall times are offered once.
+ */
+import { DateTime } from 'luxon';
+import type { Interval } from '../calendar/provider.js';
+import type { MinuteRange } from '../config/business.js';
+import { firstEndingAfter, mergeIntervals, subtractIntervals } from './intervals.js';
+import type { ScheduleRules, ServiceTiming } from './rules.js';
+
+const MINUTE = 60_000;
+
+export type TimeOfDay = 'morning' | 'afternoon' | 'evening';
+
+/** Local minute-of-day bounds for time_of_day filters. */
+export const TIME_OF_DAY_MINUTES: Record<TimeOfDay, MinuteRange> = {
+  morning: { start: 0, end: 12 * 60 },
+  afternoon: { start: 12 * 60, end: 17 * 60 },
+  evening: { start: 17 * 60, end: 24 * 60 },
+};
+
+export interface StaffBusy {
+  staffId: string;
+  busy: readonly Interval[];
+}
+
+export interface SlotSearch {
+  rules: ScheduleRules;
+  service: ServiceTiming;
+  /** Eligible staff, in config order (the order of `staffIds` in each slot). */
+  staff: readonly StaffBusy[];
+  now: number;
+  /** Window for slot starts, [from, to). Clipped to minimum notice and horizon. */
+  from: number;
+  to: number;
+  timeOfDay?: TimeOfDay | undefined;
+}
+
+export interface Slot {
+  start: number;
+  end: number;
+  /** Staff free for this slot, in config order. */
+  staffIds: string[];
+}
+
+/** Earliest bookable start (notice) and the exclusive end of the horizon (end of the last bookable local day). */
+export function bookingWindow(rules: ScheduleRules, now: number): { earliest: number; latest: number } {
+  const earliest = now + rules.minNoticeMin * MINUTE;
+  const latest = DateTime.fromMillis(now, { zone: rules.zone })
+    .startOf('day')
+    .plus({ days: rules.horizonDays + 1 })
+    .toMillis();
+  return { earliest, latest };
+}
+
+interface OpenRange {
+  start: number;
+  end: number;
+  startMin: number;
+  endMin: number;
+  /** UTC offset in ms when constant over the range; null when a DST transition falls inside. */
+  offsetMs: number | null;
+}
+
+interface Day {
+  dt: DateTime;
+  iso: string;
+  weekday: number;
+  /** Local midnight expressed as if local time were UTC: lets us compute wall-clock minutes with arithmetic. */
+  localMidnight: number;
+  fullClosure: string | undefined;
+  partialClosures: MinuteRange[];
+  partialNames: { range: MinuteRange; name: string }[];
+  cache: Map<MinuteRange[], OpenRange[]>;
+}
+
+function makeDay(rules: ScheduleRules, dt: DateTime): Day {
+  const iso = dt.toISODate()!;
+  let fullClosure: string | undefined;
+  const partialNames: { range: MinuteRange; name: string }[] = [];
+  for (const c of rules.closures) {
+    if (c.date > iso || c.until < iso) continue;
+    if (c.from === undefined || c.to === undefined) fullClosure ??= c.name;
+    else partialNames.push({ range: { start: c.from, end: c.to }, name: c.name });
+  }
+  return {
+    dt,
+    iso,
+    weekday: dt.weekday,
+    localMidnight: Date.UTC(dt.year, dt.month - 1, dt.day),
+    fullClosure,
+    partialClosures: mergeIntervals(partialNames.map((p) => p.range)),
+    partialNames,
+    cache: new Map(),
+  };
+}
+
+function wallToDateTime(rules: ScheduleRules, day: Day, minute: number): DateTime {
+  if (minute >= 24 * 60) return day.dt.plus({ days: 1 }).startOf('day');
+  return DateTime.fromObject(
+    { year: day.dt.year, month: day.dt.month, day: day.dt.day, hour: Math.floor(minute / 60), minute: minute % 60 },
+    { zone: rules.zone },
+  );
+}
+
+function openRanges(rules: ScheduleRules, day: Day, hours: MinuteRange[][]): OpenRange[] {
+  if (day.fullClosure !== undefined) return [];
+  const weekly = hours[day.weekday] ?? [];
+  let cached = day.cache.get(weekly);
+  if (cached) return cached;
+  const mins = day.partialClosures.length ? subtractIntervals(weekly, day.partialClosures) : weekly;
+  cached = mins.map((m) => {
+    const s = wallToDateTime(rules, day, m.start);
+    const e = wallToDateTime(rules, day, m.end);
+    return {
+      start: s.toMillis(),
+      end: e.toMillis(),
+      startMin: m.start,
+      endMin: m.end,
+      offsetMs: s.offset === e.offset ? s.offset * MINUTE : null,
+    };
+  });
+  day.cache.set(weekly, cached);
+  return cached;
+}
+
+interface Candidate {
+  start: number;
+  localMs: number;
+  staffIds: string[];
+}
+
+/**
+ * Allowed start segments [a, b] (closed) inside [lo, hi] given merged busy intervals.
+ * A start s is allowed iff [s - before, s + duration + after) does not meet any busy interval.
+ */
+function allowedStarts(lo: number, hi: number, busy: readonly Interval[], durAfter: number, before: number, out: Interval[]): void {
+  let cur = lo;
+  for (let p = firstEndingAfter(busy, lo - before); p < busy.length; p++) {
+    const b = busy[p]!;
+    const forbiddenFrom = b.start - durAfter; // exclusive
+    if (forbiddenFrom >= hi) break;
+    if (forbiddenFrom >= cur) out.push({ start: cur, end: forbiddenFrom });
+    const forbiddenTo = b.end + before; // first allowed again
+    if (forbiddenTo > cur) cur = forbiddenTo;
+    if (cur > hi) return;
+  }
+  if (cur <= hi) out.push({ start: cur, end: hi });
+}
+
+export function findSlots(q: SlotSearch): Slot[] {
+  const { rules, service } = q;
+  const { earliest, latest } = bookingWindow(rules, q.now);
+  const lo = Math.max(q.from, earliest);
+  const hiExcl = Math.min(q.to, latest);
+  if (lo >= hiExcl || q.staff.length === 0) return [];
+
+  const dur = service.durationMin * MINUTE;
+  const before = service.bufferBeforeMin * MINUTE;
+  const durAfter = dur + service.bufferAfterMin * MINUTE;
+  const step = rules.slotIntervalMin * MINUTE;
+  const tod = q.timeOfDay ? TIME_OF_DAY_MINUTES[q.timeOfDay] : undefined;
+
+  const merged = q.staff.map((s) => ({ id: s.staffId, busy: mergeIntervals(s.busy), hours: rules.staffHours.get(s.staffId) ?? rules.businessHours }));
+  const byStart = new Map<number, Candidate>();
+  const segments: Interval[] = [];
+
+  const add = (start: number, localMs: number, staffId: string, day: Day) => {
+    if (tod) {
+      const minuteOfDay = (localMs - day.localMidnight) / MINUTE;
+      if (minuteOfDay < tod.start || minuteOfDay >= tod.end) return;
+    }
+    const c = byStart.get(start);
+    if (c) c.staffIds.push(staffId);
+    else byStart.set(start, { start, localMs, staffIds: [staffId] });
+  };
+
+  for (let dt = DateTime.fromMillis(lo, { zone: rules.zone }).startOf('day'); dt.toMillis() < hiExcl; dt = dt.plus({ days: 1 })) {
+    const day = makeDay(rules, dt);
+    if (day.fullClosure !== undefined) continue;
+    for (const staff of merged) {
+      for (const r of openRanges(rules, day, staff.hours)) {
+        const a = Math.max(r.start, lo);
+        const b = Math.min(r.end - dur, hiExcl - 1);
+        if (a > b) continue;
+        segments.length = 0;
+        allowedStarts(a, b, staff.busy, durAfter, before, segments);
+        if (segments.length === 0) continue;
+
+        if (r.offsetMs !== null) {
+          // Constant offset: the grid is plain arithmetic in local-as-UTC milliseconds.
+          const off = r.offsetMs;
+          for (const seg of segments) {
+            const fromLocal = seg.start + off - day.localMidnight;
+            let t = day.localMidnight - off + Math.ceil(fromLocal / step) * step;
+            for (; t <= seg.end; t += step) add(t, t + off, staff.id, day);
+          }
+        } else {
+          // A DST transition inside the range: walk the wall-clock grid, skip wall times that do not
+          // exist, and let each repeated wall time resolve to a single instant.
+          let si = 0;
+          const firstMin = Math.ceil(r.startMin / rules.slotIntervalMin) * rules.slotIntervalMin;
+          for (let m = firstMin; m < r.endMin; m += rules.slotIntervalMin) {
+            const wdt = wallToDateTime(rules, day, m);
+            if (wdt.hour * 60 + wdt.minute !== m) continue; // in the spring-forward gap
+            const t = wdt.toMillis();
+            while (si < segments.length && segments[si]!.end < t) si++;
+            if (si === segments.length) break;
+            if (t >= segments[si]!.start) add(t, day.localMidnight + m * MINUTE, staff.id, day);
+          }
+        }
+      }
+    }
+  }
+
+  const sorted = [...byStart.values()].sort((x, y) => x.start - y.start);
+  const slots: Slot[] = [];
+  let lastLocal = -Infinity;
+  for (const c of sorted) {
+    // On a fall-back day two instants can carry the same wall time (from different staff); speak it once.
+    if (c.localMs <= lastLocal) continue;
+    lastLocal = c.localMs;
+    slots.push({ start: c.start, end: c.start + dur, staffIds: c.staffIds });
+  }
+  return slots;
+}
+
+export type StartCheck =
+  | { ok: true; staffIds: string[] }
+  | { ok: false; code: 'IN_PAST' | 'TOO_SOON' | 'TOO_FAR' | 'CLOSED' | 'OUTSIDE_HOURS' | 'SLOT_UNAVAILABLE'; closure?: string };
+
+/**
+ * Can `start` be booked for this service with one of `q.staff`? The same engine that offers slots
+ * decides, so a time is never offered that a booking would refuse, or the reverse.
+ */
+export function checkStart(q: Omit<SlotSearch, 'from' | 'to' | 'timeOfDay'>, start: number): StartCheck {
+  const { rules } = q;
+  const { earliest, latest } = bookingWindow(rules, q.now);
+  if (start < q.now) return { ok: false, code: 'IN_PAST' };
+  if (start < earliest) return { ok: false, code: 'TOO_SOON' };
+  if (start >= latest) return { ok: false, code: 'TOO_FAR' };
+
+  const startDt = DateTime.fromMillis(start, { zone: rules.zone });
+  const day = makeDay(rules, startDt.startOf('day'));
+  if (day.fullClosure !== undefined) return { ok: false, code: 'CLOSED', closure: day.fullClosure };
+  const hoursList = q.staff.map((s) => rules.staffHours.get(s.staffId) ?? rules.businessHours);
+  if (hoursList.every((h) => (h[day.weekday] ?? []).length === 0)) return { ok: false, code: 'CLOSED' };
+
+  const end = start + q.service.durationMin * MINUTE;
+  const fits = hoursList.some((h) => openRanges(rules, day, h).some((r) => r.start <= start && end <= r.end));
+  if (!fits) {
+    const minute = startDt.hour * 60 + startDt.minute;
+    const endMinute = minute + q.service.durationMin;
+    const hit = day.partialNames.find((p) => p.range.start < endMinute && minute < p.range.end);
+    if (hit) return { ok: false, code: 'CLOSED', closure: hit.name };
+    return { ok: false, code: 'OUTSIDE_HOURS' };
+  }
+
+  const slots = findSlots({ ...q, from: start, to: start + 1 });
+  const slot = slots[0];
+  if (slot && slot.start === start) return { ok: true, staffIds: slot.staffIds };
+  return { ok: false, code: 'SLOT_UNAVAILABLE' };
+}
+
+/** Local open ranges of a day for one set of weekly hours, for messages ("we're open 9 to 5 that day"). */
+export function dayOpenRanges(rules: ScheduleRules, hours: MinuteRange[][], at: number): Interval[] {
+  const day = makeDay(rules, DateTime.fromMillis(at, { zone: rules.zone }).startOf('day'));
+  return openRanges(rules, day, hours).map((r) => ({ start: r.start, end: r.end }));
+}
