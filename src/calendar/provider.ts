@@ -61,6 +61,11 @@ export interface CalendarProvider {
     signal?: AbortSignal,
   ): Promise<void>;
   cancelEvent(calendarId: string, eventId: string, signal?: AbortSignal): Promise<void>;
+  /**
+   * The event id `createEvent` uses for this appointment. Deterministic, so an event whose create
+   * timed out can still be found and removed.
+   */
+  eventIdFor(appointmentId: string): string;
   findByPhone(calendarIds: readonly string[], phoneE164: string, signal?: AbortSignal): Promise<CalendarEventRef[]>;
   /** For /readyz: is the calendar reachable (circuit closed, credentials valid)? */
   health(): CalendarHealth;

@@ -1,0 +1,443 @@
+/**
+ * Booking operations behind the tools: search, book, reschedule, cancel, list. Each write re-runs
+ * every rule (the same engine that offered the slot decides), under a per-staff lock, against fresh
+ * free/busy, and takes a SQLite reservation before touching the calendar. A success is returned only
+ * after the confirmation is committed.
+ */
+import { DateTime } from 'luxon';
+import type { FreeBusyResult, Interval } from '../calendar/provider.js';
+import type { ServiceConfig, StaffConfig } from '../config/business.js';
+import type { Deps } from '../deps.js';
+import type { Appointment } from '../domain/appointment.js';
+import { eligibleStaff, staffCannotDo } from '../domain/catalog.js';
+import {
+  AmbiguousError,
+  BookingError,
+  CalendarUnavailableError,
+  CancellationWindowError,
+  NotFoundError,
+  TimeRuleError,
+} from '../domain/errors.js';
+import { andList, timeFailureSentence, type TimeFailureDetails } from '../domain/speech.js';
+import { type Slot, type StartCheck, type TimeOfDay, checkStart, findSlots } from '../slots/engine.js';
+import { subtractIntervals } from '../slots/intervals.js';
+import { serviceTiming } from '../slots/rules.js';
+
+const MINUTE = 60_000;
+const DAY = 86_400_000;
+
+export interface SearchInput {
+  service: ServiceConfig;
+  staff: StaffConfig[];
+  from: number;
+  to: number;
+  timeOfDay?: TimeOfDay | undefined;
+}
+
+function blockOf(service: ServiceConfig, start: number): { start: number; end: number; blockStart: number; blockEnd: number } {
+  const end = start + service.durationMinutes * MINUTE;
+  return { start, end, blockStart: start - service.bufferBeforeMinutes * MINUTE, blockEnd: end + service.bufferAfterMinutes * MINUTE };
+}
+
+/** Free/busy for these staff over the window slots in [from, to) could touch. */
+async function busyFor(deps: Deps, staff: StaffConfig[], service: ServiceConfig, from: number, to: number, signal?: AbortSignal): Promise<FreeBusyResult> {
+  const range: Interval = {
+    start: from - service.bufferBeforeMinutes * MINUTE - MINUTE,
+    end: to + (service.durationMinutes + service.bufferAfterMinutes) * MINUTE + MINUTE,
+  };
+  const calendars = [...new Set(staff.map((s) => s.calendarId))];
+  const fb = await deps.calendar.freeBusy(calendars, range, signal);
+  for (const [cal, why] of fb.errors) deps.logger.warn({ calendar: cal, why }, 'calendar unreadable; its staff are treated as unavailable');
+  return fb;
+}
+
+export async function searchSlots(deps: Deps, input: SearchInput, signal?: AbortSignal): Promise<Slot[]> {
+  const fb = await busyFor(deps, input.staff, input.service, input.from, input.to, signal);
+  const readable = input.staff.filter((s) => !fb.errors.has(s.calendarId));
+  if (readable.length === 0 && input.staff.length > 0) throw new CalendarUnavailableError();
+  return findSlots({
+    rules: deps.rules,
+    service: serviceTiming(input.service),
+    staff: readable.map((s) => ({ staffId: s.id, busy: fb.busy.get(s.calendarId) ?? [] })),
+    now: deps.clock.now(),
+    from: input.from,
+    to: input.to,
+    timeOfDay: input.timeOfDay,
+  });
+}
+
+/** Up to `n` bookable starts nearest to `requested` (either side), in time order. */
+export async function nearestAlternatives(
+  deps: Deps,
+  service: ServiceConfig,
+  staff: StaffConfig[],
+  requested: number,
+  signal?: AbortSignal,
+  n = 3,
+): Promise<number[]> {
+  const now = deps.clock.now();
+  let from = Math.max(now, requested - 2 * DAY);
+  let to = Math.max(requested, now) + 7 * DAY;
+  let slots = await searchSlots(deps, { service, staff, from, to }, signal);
+  if (slots.length === 0) {
+    // Nothing within a week: look further out before giving up.
+    from = to;
+    to = from + 21 * DAY;
+    slots = await searchSlots(deps, { service, staff, from, to }, signal);
+  }
+  return slots
+    .map((s) => s.start)
+    .sort((a, b) => Math.abs(a - requested) - Math.abs(b - requested) || a - b)
+    .slice(0, n)
+    .sort((a, b) => a - b);
+}
+
+async function timeFailure(
+  deps: Deps,
+  code: Exclude<StartCheck, { ok: true }>['code'],
+  d: TimeFailureDetails & { service: ServiceConfig; staff: StaffConfig[] },
+  signal?: AbortSignal,
+): Promise<TimeRuleError> {
+  let alternatives: number[] = [];
+  try {
+    alternatives = d.requested !== undefined ? await nearestAlternatives(deps, d.service, d.staff, d.requested, signal) : [];
+  } catch (err) {
+    // The refusal itself is still right; say it without alternatives rather than fail the call.
+    deps.logger.warn({ err }, 'could not compute alternatives');
+  }
+  const now = deps.clock.now();
+  const message = timeFailureSentence(code, { ...d, alternatives }, deps.speech, now);
+  return new TimeRuleError(code, message, {
+    alternatives: alternatives.map((t) => ({ start: deps.speech.iso(t), spoken: deps.speech.dateTime(t, now) })),
+  });
+}
+
+export interface BookInput {
+  service: ServiceConfig;
+  /** Named by the caller; otherwise chosen among free eligible staff. */
+  staff?: StaffConfig | undefined;
+  start: number;
+  customerName: string;
+  customerPhone: string;
+  customerEmail?: string | undefined;
+  notes?: string | undefined;
+  source?: string | undefined;
+}
+
+/** Staff to try, best first: fewest bookings that local day, ties by config order. */
+function byLoad(deps: Deps, staff: StaffConfig[], at: number): StaffConfig[] {
+  const day = DateTime.fromMillis(at, { zone: deps.rules.zone }).startOf('day');
+  const counts = deps.store.appointments.countByStaff(day.toMillis(), day.plus({ days: 1 }).toMillis());
+  return staff
+    .map((s, i) => ({ s, i, n: counts.get(s.id) ?? 0 }))
+    .sort((a, b) => a.n - b.n || a.i - b.i)
+    .map((x) => x.s);
+}
+
+function ruleCheck(deps: Deps, service: ServiceConfig, staff: StaffConfig[], start: number, busy?: Map<string, Interval[]>): StartCheck {
+  return checkStart(
+    {
+      rules: deps.rules,
+      service: serviceTiming(service),
+      staff: staff.map((s) => ({ staffId: s.id, busy: busy?.get(s.calendarId) ?? [] })),
+      now: deps.clock.now(),
+    },
+    start,
+  );
+}
+
+function candidatesFor(deps: Deps, service: ServiceConfig, named: StaffConfig | undefined): StaffConfig[] {
+  const eligible = eligibleStaff(deps.config, service);
+  if (!named) return eligible;
+  if (!eligible.some((s) => s.id === named.id)) throw staffCannotDo(named, service, deps.config);
+  return [named];
+}
+
+export async function book(deps: Deps, input: BookInput, signal?: AbortSignal): Promise<Appointment> {
+  const { service } = input;
+  const candidates = candidatesFor(deps, service, input.staff);
+  const failCtx = { service, staff: candidates, requested: input.start, staffName: input.staff?.name };
+
+  // Rules that do not depend on the calendar first: no remote call for a closed day.
+  const pre = ruleCheck(deps, service, candidates, input.start);
+  if (!pre.ok) throw await timeFailure(deps, pre.code, { ...failCtx, closure: pre.closure }, signal);
+
+  const cap = deps.config.booking.maxUpcomingPerPhone;
+  if (cap > 0 && deps.store.appointments.upcomingByPhone(input.customerPhone, deps.clock.now()).length >= cap) {
+    throw new BookingError(
+      'LIMIT_REACHED',
+      `This phone number already has ${cap} upcoming appointments, which is the most we can hold; the caller could cancel or move one instead.`,
+    );
+  }
+
+  const times = blockOf(service, input.start);
+  let unreadable = 0;
+  for (const staff of byLoad(deps, candidates.filter((s) => pre.staffIds.includes(s.id)), input.start)) {
+    const booked = await deps.locks.run(staff.id, async () => {
+      const fb = await busyFor(deps, [staff], service, input.start, input.start + 1, signal);
+      if (fb.errors.has(staff.calendarId)) {
+        unreadable++;
+        return undefined;
+      }
+      if (!ruleCheck(deps, service, [staff], input.start, fb.busy).ok) return undefined;
+      const id = deps.ids.appointmentId();
+      const reserved = deps.store.appointments.reserve(
+        {
+          id,
+          serviceId: service.id,
+          staffId: staff.id,
+          staffRequested: input.staff !== undefined,
+          calendarId: staff.calendarId,
+          ...times,
+          customerName: input.customerName,
+          customerPhone: input.customerPhone,
+          customerEmail: input.customerEmail ?? null,
+          notes: input.notes ?? null,
+          source: input.source ?? null,
+        },
+        deps.clock.now(),
+      );
+      if (!reserved) return undefined;
+      let eventId: string;
+      try {
+        ({ eventId } = await deps.calendar.createEvent(
+          {
+            appointmentId: id,
+            calendarId: staff.calendarId,
+            ...times,
+            summary: `${service.name} - ${input.customerName}`,
+            description: eventDescription(id, input),
+            timeZone: deps.rules.zone,
+            customerPhone: input.customerPhone,
+            serviceId: service.id,
+          },
+          signal,
+        ));
+      } catch (err) {
+        deps.store.appointments.release(id);
+        await removeOrphan(deps, staff.calendarId, id);
+        throw err instanceof BookingError ? err : new CalendarUnavailableError(undefined, { cause: err });
+      }
+      return deps.store.appointments.confirm(id, eventId, deps.clock.now());
+    });
+    if (booked) return booked;
+  }
+  if (unreadable > 0 && unreadable === pre.staffIds.length) throw new CalendarUnavailableError();
+  throw await timeFailure(deps, 'SLOT_UNAVAILABLE', failCtx, signal);
+}
+
+function eventDescription(id: string, input: BookInput): string {
+  return [
+    `Customer: ${input.customerName}`,
+    `Phone: ${input.customerPhone}`,
+    input.customerEmail ? `Email: ${input.customerEmail}` : undefined,
+    input.notes ? `Notes: ${input.notes}` : undefined,
+    `Appointment id: ${id}`,
+  ]
+    .filter(Boolean)
+    .join('\n');
+}
+
+/**
+ * A create that failed may still have landed (a timeout after the server wrote it). The event id is
+ * derived from the appointment id, so it can be removed without a search; if even that fails, the
+ * reservation is already released and the event id is logged for an operator.
+ */
+async function removeOrphan(deps: Deps, calendarId: string, appointmentId: string): Promise<void> {
+  const eventId = deps.calendar.eventIdFor(appointmentId);
+  try {
+    await deps.calendar.cancelEvent(calendarId, eventId, AbortSignal.timeout(3000));
+  } catch (err) {
+    deps.logger.error({ err, calendarId, eventId, appointmentId }, 'calendar write failed and its possible event could not be removed; check it by hand');
+  }
+}
+
+// ---------------------------------------------------------------------------------------------
+// Existing appointments
+
+function describe(deps: Deps, a: Appointment, now: number): string {
+  const service = deps.config.services.find((s) => s.id === a.serviceId);
+  const staff = deps.config.staff.find((s) => s.id === a.staffId);
+  return `a ${service?.name.toLowerCase() ?? 'appointment'}${staff ? ` with ${staff.name}` : ''} on ${deps.speech.dateTime(a.start, now)}`;
+}
+
+/** The caller's appointment to act on: by id, or the only upcoming one; several -> ask which. */
+export function pickAppointment(deps: Deps, phone: string, appointmentId: string | undefined, action: string): Appointment {
+  const now = deps.clock.now();
+  const upcoming = deps.store.appointments.upcomingByPhone(phone, now);
+  if (appointmentId) {
+    const wanted = appointmentId.trim().toLowerCase();
+    const found = upcoming.find((a) => a.id === wanted || a.id === `apt_${wanted}`);
+    if (!found) {
+      throw new NotFoundError(
+        upcoming.length
+          ? `I couldn't find that appointment for this phone number. The upcoming ones are ${andList(upcoming.map((a) => describe(deps, a, now)))}.`
+          : `I couldn't find any upcoming appointment for this phone number.`,
+      );
+    }
+    return found;
+  }
+  if (upcoming.length === 0) throw new NotFoundError(`I couldn't find any upcoming appointment for this phone number; is there another number it might be under?`);
+  if (upcoming.length > 1) {
+    throw new AmbiguousError(
+      `There are ${upcoming.length} upcoming appointments: ${andList(upcoming.map((a) => describe(deps, a, now)))}. Which one should I ${action}?`,
+      { appointments: upcoming.map((a) => appointmentView(deps, a)) },
+    );
+  }
+  return upcoming[0]!;
+}
+
+function checkChangeWindow(deps: Deps, a: Appointment, verb: string): void {
+  const notice = deps.config.booking.cancellationNoticeMinutes;
+  if (notice > 0 && a.start - deps.clock.now() < notice * MINUTE) {
+    const hours = notice % 60 === 0 ? `${notice / 60} hour${notice === 60 ? '' : 's'}` : `${notice} minutes`;
+    throw new CancellationWindowError(
+      `That appointment is less than ${hours} away, so it can't be ${verb} over the phone assistant; please ask the caller to contact ${deps.config.business.name} directly${deps.config.business.phone ? ` at ${deps.config.business.phone}` : ''}.`,
+    );
+  }
+}
+
+export async function cancel(deps: Deps, phone: string, appointmentId: string | undefined, reason: string | undefined, signal?: AbortSignal): Promise<Appointment> {
+  const appt = pickAppointment(deps, phone, appointmentId, 'cancel');
+  checkChangeWindow(deps, appt, 'cancelled');
+  return deps.locks.run(appt.staffId, async () => {
+    if (appt.eventId) {
+      try {
+        await deps.calendar.cancelEvent(appt.calendarId, appt.eventId, signal);
+      } catch (err) {
+        throw err instanceof BookingError ? err : new CalendarUnavailableError(undefined, { cause: err });
+      }
+    }
+    const done = deps.store.appointments.cancel(appt.id, reason ?? null, deps.clock.now());
+    if (!done) throw new NotFoundError('That appointment was already cancelled.');
+    return done;
+  });
+}
+
+export interface RescheduleResult {
+  appointment: Appointment;
+  previous: Appointment;
+}
+
+export async function reschedule(deps: Deps, phone: string, appointmentId: string | undefined, newStart: number, signal?: AbortSignal): Promise<RescheduleResult> {
+  const appt = pickAppointment(deps, phone, appointmentId, 'move');
+  checkChangeWindow(deps, appt, 'moved');
+  const service = deps.config.services.find((s) => s.id === appt.serviceId);
+  const current = deps.config.staff.find((s) => s.id === appt.staffId);
+  if (!service || !current) throw new BookingError('INTERNAL', 'That appointment refers to a service or staff member we no longer have; please ask the caller to contact us directly.');
+  if (newStart === appt.start) return { appointment: appt, previous: appt };
+
+  // Keep the same person when they were asked for by name; otherwise anyone eligible may take it.
+  const others = appt.staffRequested ? [] : eligibleStaff(deps.config, service).filter((s) => s.id !== current.id);
+  const candidates = [current, ...byLoad(deps, others, newStart)];
+  const failCtx = { service, staff: candidates, requested: newStart, staffName: appt.staffRequested ? current.name : undefined };
+  const pre = ruleCheck(deps, service, candidates, newStart);
+  if (!pre.ok) throw await timeFailure(deps, pre.code, { ...failCtx, closure: pre.closure }, signal);
+
+  const times = blockOf(service, newStart);
+  for (const staff of candidates.filter((s) => pre.staffIds.includes(s.id))) {
+    const moved = await deps.locks.run(staff.id, async (): Promise<RescheduleResult | undefined> => {
+      const fb = await busyFor(deps, [staff], service, newStart, newStart + 1, signal);
+      if (fb.errors.has(staff.calendarId)) return undefined;
+      if (staff.id === current.id) {
+        // The appointment's own time does not count against its move.
+        const own = [{ start: appt.blockStart, end: appt.blockEnd }];
+        const busy = new Map([[staff.calendarId, subtractIntervals(fb.busy.get(staff.calendarId) ?? [], own)]]);
+        if (!ruleCheck(deps, service, [staff], newStart, busy).ok) return undefined;
+        const updated = deps.store.appointments.move(appt.id, times, deps.clock.now(), false);
+        if (!updated) return undefined;
+        try {
+          if (appt.eventId) await deps.calendar.moveEvent(appt.calendarId, appt.eventId, times, signal);
+        } catch (err) {
+          deps.store.appointments.move(appt.id, appt, deps.clock.now(), false);
+          throw err instanceof BookingError ? err : new CalendarUnavailableError(undefined, { cause: err });
+        }
+        deps.store.appointments.announceMove(updated, appt);
+        return { appointment: updated, previous: appt };
+      }
+      // Another staff member: book the new time first, then release the old one, so a failure
+      // leaves the caller with the appointment they had.
+      if (!ruleCheck(deps, service, [staff], newStart, fb.busy).ok) return undefined;
+      const id = deps.ids.appointmentId();
+      const ok = deps.store.appointments.reserve(
+        {
+          id,
+          serviceId: service.id,
+          staffId: staff.id,
+          staffRequested: false,
+          calendarId: staff.calendarId,
+          ...times,
+          customerName: appt.customerName,
+          customerPhone: appt.customerPhone,
+          customerEmail: appt.customerEmail,
+          notes: appt.notes,
+          source: appt.source,
+        },
+        deps.clock.now(),
+      );
+      if (!ok) return undefined;
+      let eventId: string;
+      try {
+        ({ eventId } = await deps.calendar.createEvent(
+          {
+            appointmentId: id,
+            calendarId: staff.calendarId,
+            ...times,
+            summary: `${service.name} - ${appt.customerName}`,
+            description: `Customer: ${appt.customerName}\nPhone: ${appt.customerPhone}\nAppointment id: ${id}\nRescheduled from ${appt.id}`,
+            timeZone: deps.rules.zone,
+            customerPhone: appt.customerPhone,
+            serviceId: service.id,
+          },
+          signal,
+        ));
+      } catch (err) {
+        deps.store.appointments.release(id);
+        throw err instanceof BookingError ? err : new CalendarUnavailableError(undefined, { cause: err });
+      }
+      const created = deps.store.appointments.confirm(id, eventId, deps.clock.now(), false);
+      deps.store.appointments.cancel(appt.id, `rescheduled to ${id}`, deps.clock.now(), false);
+      if (appt.eventId) {
+        await deps.calendar.cancelEvent(appt.calendarId, appt.eventId, signal).catch((err: unknown) => {
+          deps.logger.error({ err, appointmentId: appt.id, eventId: appt.eventId }, 'old event not removed after a move; remove it by hand');
+        });
+      }
+      deps.store.appointments.announceMove(created, appt);
+      return { appointment: created, previous: appt };
+    });
+    if (moved) return moved;
+  }
+  throw await timeFailure(deps, 'SLOT_UNAVAILABLE', failCtx, signal);
+}
+
+export function upcoming(deps: Deps, phone: string): Appointment[] {
+  return deps.store.appointments.upcomingByPhone(phone, deps.clock.now());
+}
+
+export interface AppointmentView {
+  id: string;
+  status: string;
+  service: { id: string; name: string };
+  staff: { id: string; name: string };
+  start: string;
+  end: string;
+  spoken: string;
+  customer: { name: string; phone: string; email: string | null };
+  notes: string | null;
+}
+
+export function appointmentView(deps: Deps, a: Appointment): AppointmentView {
+  const service = deps.config.services.find((s) => s.id === a.serviceId);
+  const staff = deps.config.staff.find((s) => s.id === a.staffId);
+  return {
+    id: a.id,
+    status: a.status,
+    service: { id: a.serviceId, name: service?.name ?? a.serviceId },
+    staff: { id: a.staffId, name: staff?.name ?? a.staffId },
+    start: deps.speech.iso(a.start),
+    end: deps.speech.iso(a.end),
+    spoken: deps.speech.dateTime(a.start, deps.clock.now()),
+    customer: { name: a.customerName, phone: a.customerPhone, email: a.customerEmail },
+    notes: a.notes,
+  };
+}

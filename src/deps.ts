@@ -1,0 +1,47 @@
+/**
+ * The one object every handler receives. Built by src/main.ts from config and env (or by tests
+ * with fakes and a manual clock); nothing in the domain reaches for globals.
+ */
+import type { Logger } from 'pino';
+import { KeyedMutex } from './booking/locks.js';
+import type { CalendarProvider } from './calendar/provider.js';
+import type { BusinessConfig } from './config/business.js';
+import type { Env } from './config/env.js';
+import type { Clock } from './domain/clock.js';
+import type { IdGenerator } from './domain/ids.js';
+import { Speech } from './domain/speech.js';
+import { compileRules, type ScheduleRules } from './slots/rules.js';
+import type { Store } from './store/index.js';
+
+export interface Deps {
+  config: BusinessConfig;
+  settings: Env;
+  rules: ScheduleRules;
+  speech: Speech;
+  calendar: CalendarProvider;
+  store: Store;
+  clock: Clock;
+  logger: Logger;
+  ids: IdGenerator;
+  locks: KeyedMutex;
+}
+
+export interface DepsInput {
+  config: BusinessConfig;
+  settings: Env;
+  calendar: CalendarProvider;
+  store: Store;
+  clock: Clock;
+  logger: Logger;
+  ids: IdGenerator;
+}
+
+export function makeDeps(input: DepsInput): Deps {
+  const { business } = input.config;
+  return {
+    ...input,
+    rules: compileRules(input.config),
+    speech: new Speech({ zone: business.timeZone, locale: business.locale, clock: business.clock, businessName: business.name }),
+    locks: new KeyedMutex(),
+  };
+}

@@ -1,0 +1,27 @@
+export type AppointmentStatus = 'pending' | 'confirmed' | 'cancelled';
+
+/** Our record of a booking. The store is the source of truth on every calendar provider. */
+export interface Appointment {
+  id: string;
+  status: AppointmentStatus;
+  serviceId: string;
+  staffId: string;
+  /** The caller asked for this person by name: a reschedule keeps them. */
+  staffRequested: boolean;
+  calendarId: string;
+  eventId: string | null;
+  start: number;
+  end: number;
+  /** start/end widened by the service buffers: the time the staff member is blocked. */
+  blockStart: number;
+  blockEnd: number;
+  customerName: string;
+  customerPhone: string;
+  customerEmail: string | null;
+  notes: string | null;
+  source: string | null;
+  createdAt: number;
+  updatedAt: number;
+  cancelledAt: number | null;
+  cancelReason: string | null;
+}

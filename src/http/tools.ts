@@ -1,0 +1,28 @@
+/** Plain JSON tool calls for curl and custom integrations, and the generated definitions. */
+import { Router } from 'express';
+import type { Deps } from '../deps.js';
+import { isDefinitionFormat, toolDefinitions, FORMATS } from '../tools/definitions.js';
+import { runTool } from '../tools/registry.js';
+
+export function toolsRouter(deps: Deps): Router {
+  const router = Router();
+  router.get('/definitions', (req, res) => {
+    const format = typeof req.query.format === 'string' ? req.query.format : 'openai';
+    if (!isDefinitionFormat(format)) {
+      res.status(400).json({ error: `Unknown format "${format.slice(0, 40)}". Formats: ${Object.keys(FORMATS).join(', ')}.` });
+      return;
+    }
+    res.json(toolDefinitions(format, { publicBaseUrl: deps.settings.PUBLIC_BASE_URL }));
+  });
+
+  router.post('/:name', async (req, res) => {
+    const key = req.get('idempotency-key');
+    const { result, kind } = await runTool(deps, req.params.name, req.body ?? {}, {
+      platform: 'http',
+      callId: req.get('x-call-id')?.slice(0, 128),
+      idempotencyKey: key ? `http:${key.slice(0, 200)}` : undefined,
+    });
+    res.status(kind === 'unknown_tool' ? 404 : kind === 'invalid' ? 400 : 200).json(result);
+  });
+  return router;
+}

@@ -1,0 +1,98 @@
+/**
+ * Vapi server messages <-> tool calls. Vapi's own docs and SDK disagree on the tool-call shape
+ * (see shared/reference/voice-platform-wire-formats.md, section 1.2), so every shape seen in the
+ * wild is accepted: toolCallList items with function.arguments as a string or an object, flat
+ * arguments/parameters, and toolWithToolCallList[].toolCall.
+ */
+import { Router } from 'express';
+import type { Deps } from '../deps.js';
+import { bearerToken, safeEqual } from '../http/auth.js';
+import { runTool } from '../tools/registry.js';
+
+export interface VapiToolCall {
+  id: string;
+  name: string;
+  args: unknown;
+}
+
+export interface VapiEnvelope {
+  type: string;
+  callId?: string | undefined;
+  callerPhone?: string | undefined;
+  calls: VapiToolCall[];
+}
+
+type Obj = Record<string, unknown>;
+const isObj = (v: unknown): v is Obj => typeof v === 'object' && v !== null && !Array.isArray(v);
+const str = (v: unknown): string | undefined => (typeof v === 'string' && v.length > 0 ? v : undefined);
+
+function toCall(raw: unknown, index: number): VapiToolCall {
+  const c = isObj(raw) ? raw : {};
+  const inner = isObj(c.toolCall) ? c.toolCall : c;
+  const fn = isObj(inner.function) ? inner.function : {};
+  const id = str(inner.id) ?? str(c.id) ?? `call_${index}`;
+  const name = str(fn.name) ?? str(inner.name) ?? str(c.name) ?? '';
+  const args = fn.arguments ?? inner.arguments ?? fn.parameters ?? inner.parameters ?? {};
+  return { id, name, args };
+}
+
+/** Reads a Vapi request body; undefined when it is not a Vapi server message at all. */
+export function parseVapiMessage(body: unknown): VapiEnvelope | undefined {
+  if (!isObj(body) || !isObj(body.message)) return undefined;
+  const m = body.message;
+  const type = str(m.type) ?? 'unknown';
+  const call = isObj(m.call) ? m.call : {};
+  const customer = isObj(call.customer) ? call.customer : isObj(m.customer) ? m.customer : {};
+  const list = Array.isArray(m.toolCallList)
+    ? m.toolCallList
+    : Array.isArray(m.toolCalls)
+      ? m.toolCalls
+      : Array.isArray(m.toolWithToolCallList)
+        ? m.toolWithToolCallList
+        : [];
+  return {
+    type,
+    callId: str(call.id),
+    callerPhone: str(customer.number),
+    calls: type === 'tool-calls' ? list.map(toCall) : [],
+  };
+}
+
+export function vapiRouter(deps: Deps): Router {
+  const router = Router();
+  router.post('/', async (req, res) => {
+    const secret = deps.settings.VAPI_SECRET;
+    if (secret) {
+      const given = req.get('x-vapi-secret') ?? bearerToken(req);
+      if (!given || !safeEqual(given, secret)) {
+        res.status(401).json({ error: 'unauthorized' });
+        return;
+      }
+    }
+    const env = parseVapiMessage(req.body);
+    if (!env) {
+      res.status(400).json({ error: 'Expected a Vapi server message: {"message": {"type": ...}}' });
+      return;
+    }
+    if (env.type !== 'tool-calls') {
+      // status-update, end-of-call-report, transcripts...: nothing to answer, answer fast.
+      res.status(200).json({});
+      return;
+    }
+    const results = [];
+    // In call order, one after another: two calls in one turn may touch the same appointment.
+    for (const call of env.calls) {
+      const { result } = await runTool(deps, call.name, call.args, {
+        platform: 'vapi',
+        callId: env.callId,
+        toolCallId: call.id,
+        callerPhone: env.callerPhone,
+        idempotencyKey: `vapi:${call.id}`,
+      });
+      results.push({ toolCallId: call.id, name: call.name, result: JSON.stringify(result) });
+    }
+    // Vapi ignores any status but 200, so failures travel inside each result.
+    res.status(200).json({ results });
+  });
+  return router;
+}

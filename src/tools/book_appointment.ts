@@ -1,0 +1,57 @@
+import { z } from 'zod';
+import { appointmentView, book } from '../booking/service.js';
+import { findService, findStaff } from '../domain/catalog.js';
+import { InvalidArgumentError } from '../domain/errors.js';
+import { parseWhen } from '../domain/when.js';
+import { customerPhone, isoDate, phoneArg, serviceName, staffName } from './args.js';
+import { defineTool } from './types.js';
+
+export const bookAppointment = defineTool({
+  name: 'book_appointment',
+  description:
+    "Book an appointment once the caller has chosen a time. appointment_datetime is business-local unless it carries an offset (e.g. 2026-03-16T14:30). If the time is taken, the answer includes the nearest alternatives to offer. Confirm name and time with the caller before calling.",
+  schema: z
+    .object({
+      customer_name: z.string().trim().min(1).max(100).describe("The caller's name."),
+      customer_phone: customerPhone,
+      service_name: serviceName,
+      appointment_datetime: isoDate.describe('Chosen start, business-local, e.g. 2026-03-16T14:30.'),
+      customer_email: z.email().max(254).optional().describe('Only if the caller offers one.'),
+      notes: z.string().trim().max(500).optional().describe('Anything the caller wants the staff to know.'),
+      staff_name: staffName.optional(),
+    })
+    .strict(),
+  mutating: true,
+  callerPhoneArg: 'customer_phone',
+  async handler({ deps, signal, platform }, input) {
+    const service = findService(deps.config, input.service_name);
+    const staff = input.staff_name ? findStaff(deps.config, input.staff_name) : undefined;
+    const phone = phoneArg(deps, input.customer_phone);
+    const when = parseWhen(input.appointment_datetime, deps.rules.zone, 'appointment_datetime');
+    if (!when.hasTime) {
+      throw new InvalidArgumentError(`What time on ${deps.speech.day(when.ms, deps.clock.now())} would the caller like? I need a time as well as a date.`, {
+        field: 'appointment_datetime',
+      });
+    }
+    const appt = await book(
+      deps,
+      {
+        service,
+        staff,
+        start: when.ms,
+        customerName: input.customer_name,
+        customerPhone: phone,
+        customerEmail: input.customer_email,
+        notes: input.notes,
+        source: platform,
+      },
+      signal,
+    );
+    const view = appointmentView(deps, appt);
+    return {
+      ok: true,
+      message: `Booked: a ${service.name.toLowerCase()} with ${view.staff.name} on ${view.spoken}, for ${appt.customerName}.`,
+      appointment: view,
+    };
+  },
+});

@@ -1,0 +1,56 @@
+import { z } from 'zod';
+import { searchSlots } from '../booking/service.js';
+import { eligibleStaff, findService, findStaff, staffCannotDo } from '../domain/catalog.js';
+import { orList } from '../domain/speech.js';
+import { parseWhen } from '../domain/when.js';
+import { bookingWindow } from '../slots/engine.js';
+import { isoDate, serviceName, staffName } from './args.js';
+import { defineTool } from './types.js';
+import { slotView } from './window.js';
+
+const DAY = 86_400_000;
+
+export const getNextAvailable = defineTool({
+  name: 'get_next_available',
+  description: 'Find the single earliest opening for a service, optionally after a given date or time (business-local ISO, e.g. 2026-03-16T12:00) and with a named staff member.',
+  schema: z
+    .object({
+      service_name: serviceName,
+      after: isoDate.optional().describe('Only openings at or after this date or date-time.'),
+      staff_name: staffName.optional(),
+    })
+    .strict(),
+  mutating: false,
+  async handler({ deps, signal }, input) {
+    const service = findService(deps.config, input.service_name);
+    const named = input.staff_name ? findStaff(deps.config, input.staff_name) : undefined;
+    const eligible = eligibleStaff(deps.config, service);
+    if (named && !eligible.some((s) => s.id === named.id)) throw staffCannotDo(named, service, deps.config);
+    const staff = named ? [named] : eligible;
+    const now = deps.clock.now();
+    const { latest } = bookingWindow(deps.rules, now);
+    let from = Math.max(now, input.after ? parseWhen(input.after, deps.rules.zone, 'after').ms : now);
+    const who = named ? ` with ${named.name}` : '';
+    // Widening windows: the usual answer is within days, so do not ask the calendar for months first.
+    for (const span of [7 * DAY, 21 * DAY, 366 * DAY]) {
+      if (from >= latest) break;
+      const to = Math.min(from + span, latest);
+      const slots = await searchSlots(deps, { service, staff, from, to }, signal);
+      const first = slots[0];
+      if (first) {
+        const names = first.staffIds.map((id) => deps.config.staff.find((s) => s.id === id)?.name ?? id);
+        return {
+          ok: true,
+          message: `The next opening for a ${service.name.toLowerCase()} is ${deps.speech.dateTime(first.start, now)} with ${orList(names)}. Shall I book it?`,
+          slot: slotView(deps, first),
+        };
+      }
+      from = to;
+    }
+    return {
+      ok: true,
+      message: `I don't see any opening for a ${service.name.toLowerCase()}${who} within the dates we book. Would the caller like to leave a message instead?`,
+      slot: null,
+    };
+  },
+});

@@ -1,0 +1,37 @@
+import type { z } from 'zod';
+import type { Deps } from '../deps.js';
+import type { ErrorCode } from '../domain/errors.js';
+
+/** What a tool handler gets besides its arguments. */
+export interface ToolContext {
+  deps: Deps;
+  /** Aborts when the per-call deadline passes; handed to every calendar call. */
+  signal: AbortSignal;
+  platform: string;
+  /** The caller's number as the voice platform reported it (not as the model typed it). */
+  callerPhone?: string | undefined;
+}
+
+/** Every tool answers one of these: `message` is the sentence to speak; the rest is data. */
+export interface ToolResult {
+  ok: boolean;
+  message: string;
+  code?: ErrorCode | 'UNKNOWN_TOOL';
+  [key: string]: unknown;
+}
+
+export interface ToolDefinition<S extends z.ZodObject = z.ZodObject> {
+  name: string;
+  /** Written for the model: when to call it and what to ask the caller first. */
+  description: string;
+  schema: S;
+  /** Changes appointments: replays are answered from the idempotency record. */
+  mutating: boolean;
+  /** The argument the platform's caller id fills when the model leaves it out. */
+  callerPhoneArg?: keyof z.output<S> & string;
+  handler(ctx: ToolContext, input: z.output<S>): Promise<ToolResult>;
+}
+
+export function defineTool<S extends z.ZodObject>(def: ToolDefinition<S>): ToolDefinition<S> {
+  return def;
+}

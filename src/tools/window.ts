@@ -1,0 +1,88 @@
+/** Search windows and slot picking shared by the two search tools. */
+import { DateTime } from 'luxon';
+import type { Deps } from '../deps.js';
+import { InvalidArgumentError } from '../domain/errors.js';
+import { parseWhen } from '../domain/when.js';
+import type { Slot } from '../slots/engine.js';
+
+const DAY = 86_400_000;
+
+export interface Window {
+  from: number;
+  to: number;
+  /** The caller asked about specific dates (so an empty answer is about those dates). */
+  explicit: boolean;
+}
+
+/**
+ * start_date/end_date -> [from, to). A date alone means that whole local day; no end means that day
+ * when a date was given, or the next two weeks from now otherwise.
+ */
+export function searchWindow(deps: Deps, startDate: string | undefined, endDate: string | undefined): Window {
+  const zone = deps.rules.zone;
+  const now = deps.clock.now();
+  const endOfDay = (ms: number) => DateTime.fromMillis(ms, { zone }).startOf('day').plus({ days: 1 }).toMillis();
+  const start = startDate ? parseWhen(startDate, zone, 'start_date') : undefined;
+  const end = endDate ? parseWhen(endDate, zone, 'end_date') : undefined;
+  const from = Math.max(start?.ms ?? now, now);
+  let to: number;
+  if (end) to = end.hasTime ? end.ms : endOfDay(end.ms);
+  else if (start && !start.hasTime) to = endOfDay(start.ms);
+  else if (start) to = endOfDay(start.ms);
+  else to = now + 14 * DAY;
+  if (end && start && to <= start.ms) {
+    throw new InvalidArgumentError('The end date is before the start date; please check which dates the caller means.', { field: 'end_date' });
+  }
+  return { from, to: Math.max(to, from), explicit: Boolean(start || end) };
+}
+
+/**
+ * Up to `n` slots for a voice answer: spread over different days first, then evenly through each
+ * day, so the caller hears real choices rather than five times in one morning.
+ */
+export function spreadSlots(slots: readonly Slot[], n: number, dayOf: (ms: number) => string): Slot[] {
+  if (slots.length <= n) return [...slots];
+  const days = new Map<string, Slot[]>();
+  for (const s of slots) {
+    const k = dayOf(s.start);
+    const list = days.get(k);
+    if (list) list.push(s);
+    else days.set(k, [s]);
+  }
+  const dayLists = [...days.values()];
+  const quota = dayLists.map(() => 0);
+  let left = n;
+  for (let round = 0; left > 0; round++) {
+    let progressed = false;
+    for (let i = 0; i < dayLists.length && left > 0; i++) {
+      if (quota[i]! < dayLists[i]!.length) {
+        quota[i]!++;
+        left--;
+        progressed = true;
+      }
+    }
+    if (!progressed) break;
+  }
+  const picked: Slot[] = [];
+  dayLists.forEach((list, i) => {
+    const q = quota[i]!;
+    if (q === 0) return;
+    if (q === 1) {
+      picked.push(list[0]!);
+      return;
+    }
+    for (let k = 0; k < q; k++) picked.push(list[Math.round((k * (list.length - 1)) / (q - 1))]!);
+  });
+  return picked.sort((a, b) => a.start - b.start);
+}
+
+export function slotView(deps: Deps, s: Slot) {
+  const names = s.staffIds.map((id) => deps.config.staff.find((p) => p.id === id)?.name ?? id);
+  return {
+    start: deps.speech.iso(s.start),
+    end: deps.speech.iso(s.end),
+    spoken: deps.speech.dateTime(s.start, deps.clock.now()),
+    staff: names,
+    staff_ids: s.staffIds,
+  };
+}
