@@ -1,0 +1,106 @@
+import { afterEach, describe, expect, it } from 'vitest';
+import { runTool } from '../../src/tools/registry.js';
+import { makeTestDeps, type TestDeps } from '../helpers.js';
+
+// Monday 2026-11-23 08:00 local; Tuesday 10:00 is bookable with Sam and Priya (Jordan works Wed-Sat).
+let deps: TestDeps;
+afterEach(() => deps?.cleanup());
+
+const book = (d: TestDeps, i: number, extra: Record<string, unknown> = {}, meta: Record<string, string> = {}) =>
+  runTool(
+    d,
+    'book_appointment',
+    {
+      customer_name: `Caller ${i}`,
+      customer_phone: `+1555010${String(1000 + i).slice(-4)}`,
+      service_name: 'haircut',
+      appointment_datetime: '2026-11-24T10:00',
+      ...extra,
+    },
+    { platform: 'test', ...meta },
+  );
+
+describe('no double booking', () => {
+  it('50 concurrent bookings of one slot with one named staff member: exactly one succeeds', async () => {
+    deps = makeTestDeps();
+    const outcomes = await Promise.all(Array.from({ length: 50 }, (_, i) => book(deps, i, { staff_name: 'Sam' })));
+    const ok = outcomes.filter((o) => o.result.ok);
+    expect(ok).toHaveLength(1);
+    const failed = outcomes.filter((o) => !o.result.ok);
+    expect(new Set(failed.map((o) => o.result.code))).toEqual(new Set(['SLOT_UNAVAILABLE']));
+    // Every refusal offers alternatives, and none of them is the taken time.
+    for (const f of failed) {
+      const alts = f.result.alternatives as { start: string }[];
+      expect(alts.length).toBeGreaterThan(0);
+      expect(alts.map((a) => a.start)).not.toContain('2026-11-24T10:00:00-05:00');
+    }
+    const rows = deps.store.db.prepare(`SELECT COUNT(*) AS n FROM appointments WHERE status = 'confirmed'`).get() as { n: number };
+    expect(rows.n).toBe(1);
+    const events = deps.store.db.prepare(`SELECT COUNT(*) AS n FROM calendar_events WHERE status = 'confirmed'`).get() as { n: number };
+    expect(events.n).toBe(1);
+  });
+
+  it('3 eligible staff and 10 concurrent bookings: exactly 3 succeed, on 3 different staff', async () => {
+    // Saturday: Sam, Priya and Jordan all work 09:00-16:00.
+    deps = makeTestDeps();
+    const outcomes = await Promise.all(
+      Array.from({ length: 10 }, (_, i) => book(deps, i, { appointment_datetime: '2026-11-28T11:00' })),
+    );
+    const ok = outcomes.filter((o) => o.result.ok);
+    expect(ok).toHaveLength(3);
+    const staff = ok.map((o) => (o.result.appointment as { staff: { id: string } }).staff.id).sort();
+    expect(staff).toEqual(['jordan', 'priya', 'sam']);
+  });
+
+  it('a second process sharing the database cannot take an overlapping slot', async () => {
+    deps = makeTestDeps();
+    const dbPath = deps.store.db.name;
+    const other = makeTestDeps({ dbPath });
+    try {
+      const [a, b] = await Promise.all([book(deps, 1, { staff_name: 'Sam' }), book(other, 2, { staff_name: 'Sam' })]);
+      expect([a.result.ok, b.result.ok].filter(Boolean)).toHaveLength(1);
+    } finally {
+      other.store.close();
+    }
+  });
+});
+
+describe('idempotency', () => {
+  it('a replayed tool call id returns the first result and changes nothing', async () => {
+    deps = makeTestDeps();
+    const meta = { idempotencyKey: 'vapi:call_abc' };
+    const first = await book(deps, 1, {}, meta);
+    expect(first.result.ok).toBe(true);
+    const again = await book(deps, 1, {}, meta);
+    expect(again.result).toEqual(first.result);
+    const n = (deps.store.db.prepare(`SELECT COUNT(*) AS n FROM appointments`).get() as { n: number }).n;
+    expect(n).toBe(1);
+    const log = deps.store.calls.list(10);
+    expect(log.map((r) => r.replayed)).toEqual([true, false]);
+  });
+
+  it('concurrent replays of one call id book once', async () => {
+    deps = makeTestDeps();
+    const outcomes = await Promise.all(Array.from({ length: 8 }, () => book(deps, 1, {}, { idempotencyKey: 'vapi:same' })));
+    const ids = new Set(outcomes.map((o) => (o.result.appointment as { id: string }).id));
+    expect(ids.size).toBe(1);
+    expect(outcomes.every((o) => o.result.ok)).toBe(true);
+    const n = (deps.store.db.prepare(`SELECT COUNT(*) AS n FROM appointments`).get() as { n: number }).n;
+    expect(n).toBe(1);
+  });
+
+  it('a different call id books again (and is refused for the taken slot)', async () => {
+    deps = makeTestDeps();
+    await book(deps, 1, { staff_name: 'Sam' }, { idempotencyKey: 'k1' });
+    const second = await book(deps, 1, { staff_name: 'Sam' }, { idempotencyKey: 'k2' });
+    expect(second.result.code).toBe('SLOT_UNAVAILABLE');
+  });
+
+  it('a pending claim left by a crashed process is taken over after it goes stale', async () => {
+    deps = makeTestDeps();
+    deps.store.idempotency.claim('book_appointment:vapi:orphan', 'book_appointment', 'x', deps.clock.now());
+    deps.clock.advance(60_000);
+    const out = await book(deps, 1, {}, { idempotencyKey: 'vapi:orphan' });
+    expect(out.result.ok).toBe(true);
+  });
+});
