@@ -172,7 +172,7 @@ export const businessFileSchema = z
         maxUpcomingPerPhone: z.number().int().min(0).default(0),
       })
       .strict()
-      .default({} as never),
+      .prefault({}),
     notifications: z
       .object({
         reminderOffsetsMinutes: z.array(z.number().int().positive()).default([1440, 60]),
@@ -180,7 +180,7 @@ export const businessFileSchema = z
         templates: smsTemplates,
       })
       .strict()
-      .default({} as never),
+      .prefault({}),
     services: z.array(service).min(1),
     staff: z.array(staff).min(1),
   })
