@@ -29,6 +29,11 @@ async function main(): Promise<void> {
 
   const deps = makeDeps({ config, settings, calendar, store, clock: systemClock, logger, ids: randomIds });
   await releaseStaleReservations(deps);
+  // Replays older than the TTL are no longer answered from the record; keep the table small.
+  const purgeIdempotency = () => store.idempotency.purgeOlderThan(systemClock.now() - settings.IDEMPOTENCY_TTL_SECONDS * 1000);
+  purgeIdempotency();
+  const maintenance = setInterval(purgeIdempotency, 3_600_000);
+  maintenance.unref();
   const app = createApp(deps);
   const server = app.listen(settings.PORT, settings.HOST, () => {
     logger.info(
@@ -39,6 +44,7 @@ async function main(): Promise<void> {
 
   const stop = (signal: string) => {
     logger.info({ signal }, 'shutting down');
+    clearInterval(maintenance);
     server.close(() => {
       store.close();
       process.exit(0);
