@@ -3,6 +3,7 @@
  * with fakes and a manual clock); nothing in the domain reaches for globals.
  */
 import type { Logger } from 'pino';
+import { createWriteLimits, type WriteLimits } from './booking/limits.js';
 import { KeyedMutex } from './booking/locks.js';
 import type { CalendarProvider } from './calendar/provider.js';
 import type { BusinessConfig } from './config/business.js';
@@ -24,6 +25,7 @@ export interface Deps {
   logger: Logger;
   ids: IdGenerator;
   locks: KeyedMutex;
+  limits: WriteLimits;
 }
 
 export interface DepsInput {
@@ -43,5 +45,6 @@ export function makeDeps(input: DepsInput): Deps {
     rules: compileRules(input.config),
     speech: new Speech({ zone: business.timeZone, locale: business.locale, clock: business.clock, businessName: business.name }),
     locks: new KeyedMutex(),
+    limits: createWriteLimits(input.settings.RATE_LIMIT_PHONE_PER_HOUR, input.settings.RATE_LIMIT_IP_PER_MINUTE),
   };
 }

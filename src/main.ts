@@ -1,6 +1,5 @@
 /** The only place that reads the environment, opens files, and listens. */
 import { join } from 'node:path';
-import { pino } from 'pino';
 import { createApp } from './app.js';
 import { releaseStaleReservations } from './booking/recovery.js';
 import { EmbeddedCalendar } from './calendar/embedded.js';
@@ -10,11 +9,12 @@ import { readEnv } from './config/env.js';
 import { systemClock } from './domain/clock.js';
 import { randomIds } from './domain/ids.js';
 import { makeDeps } from './deps.js';
+import { createLogger } from './logger.js';
 import { createStore } from './store/index.js';
 
 async function main(): Promise<void> {
   const settings = readEnv();
-  const logger = pino({ level: settings.LOG_LEVEL });
+  const logger = createLogger(settings.LOG_LEVEL);
   const config = loadBusinessConfig(settings.BUSINESS_CONFIG);
   const store = createStore(settings.DATABASE_PATH ?? join(settings.DATA_DIR, 'bookline.db'));
 
@@ -30,9 +30,12 @@ async function main(): Promise<void> {
   const deps = makeDeps({ config, settings, calendar, store, clock: systemClock, logger, ids: randomIds });
   await releaseStaleReservations(deps);
   // Replays older than the TTL are no longer answered from the record; keep the table small.
-  const purgeIdempotency = () => store.idempotency.purgeOlderThan(systemClock.now() - settings.IDEMPOTENCY_TTL_SECONDS * 1000);
-  purgeIdempotency();
-  const maintenance = setInterval(purgeIdempotency, 3_600_000);
+  const housekeeping = () => {
+    store.idempotency.purgeOlderThan(systemClock.now() - settings.IDEMPOTENCY_TTL_SECONDS * 1000);
+    if (settings.CALL_LOG_RETENTION_DAYS > 0) store.calls.purgeOlderThan(systemClock.now() - settings.CALL_LOG_RETENTION_DAYS * 86_400_000);
+  };
+  housekeeping();
+  const maintenance = setInterval(housekeeping, 3_600_000);
   maintenance.unref();
   const app = createApp(deps);
   const server = app.listen(settings.PORT, settings.HOST, () => {

@@ -60,6 +60,12 @@ export const envSchema = z.object({
   IDEMPOTENCY_TTL_SECONDS: int(86_400, 60),
   /** Trust the phone number the model passes even when the platform tells us the caller's number. */
   TRUST_MODEL_PHONE: bool(false),
+  /** Appointment changes (book, move, cancel) one phone number may make per hour; 0 = no limit. */
+  RATE_LIMIT_PHONE_PER_HOUR: int(10, 0),
+  /** Appointment changes one client IP may make per minute; 0 = no limit. */
+  RATE_LIMIT_IP_PER_MINUTE: int(30, 0),
+  /** Days of tool-call log kept in SQLite (it holds phone numbers); older rows are purged. 0 = keep forever. */
+  CALL_LOG_RETENTION_DAYS: int(90, 0),
 });
 
 export type Env = z.output<typeof envSchema>;

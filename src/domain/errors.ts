@@ -19,6 +19,7 @@ export const ERROR_CODES = [
   'CALENDAR_UNAVAILABLE',
   'CALLER_MISMATCH',
   'LIMIT_REACHED',
+  'RATE_LIMITED',
   'INTERNAL',
 ] as const;
 

@@ -21,8 +21,10 @@ export function toolsRouter(deps: Deps): Router {
       platform: 'http',
       callId: req.get('x-call-id')?.slice(0, 128),
       idempotencyKey: key ? `http:${key.slice(0, 200)}` : undefined,
+      clientIp: req.ip,
     });
-    res.status(kind === 'unknown_tool' ? 404 : kind === 'invalid' ? 400 : 200).json(result);
+    const status = { unknown_tool: 404, invalid: 400, rate_limited: 429, ok: 200, failed: 200 }[kind];
+    res.status(status).json(result);
   });
   return router;
 }

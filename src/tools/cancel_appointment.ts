@@ -16,6 +16,7 @@ export const cancelAppointment = defineTool({
     .strict(),
   mutating: true,
   callerPhoneArg: 'customer_phone',
+  bindToCaller: true,
   async handler({ deps, signal }, input) {
     const phone = phoneArg(deps, input.customer_phone);
     const appt = await cancel(deps, phone, input.appointment_id, input.reason, signal);

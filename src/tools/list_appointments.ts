@@ -10,6 +10,7 @@ export const listAppointments = defineTool({
   schema: z.object({ customer_phone: customerPhone }).strict(),
   mutating: false,
   callerPhoneArg: 'customer_phone',
+  bindToCaller: true,
   async handler({ deps }, input) {
     const phone = phoneArg(deps, input.customer_phone);
     const views = upcoming(deps, phone).map((a) => appointmentView(deps, a));

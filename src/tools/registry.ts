@@ -7,7 +7,8 @@ import { createHash } from 'node:crypto';
 import { performance } from 'node:perf_hooks';
 import type { z } from 'zod';
 import type { Deps } from '../deps.js';
-import { InvalidArgumentError } from '../domain/errors.js';
+import { BookingError, InvalidArgumentError } from '../domain/errors.js';
+import { normalizePhone } from '../domain/phone.js';
 import { failureResult, oneLine } from '../domain/speech.js';
 import { bookAppointment } from './book_appointment.js';
 import { cancelAppointment } from './cancel_appointment.js';
@@ -42,6 +43,11 @@ export interface CallMeta {
   callerPhone?: string | undefined;
   /** Replays with the same key get the first answer (mutating tools only). */
   idempotencyKey?: string | undefined;
+  /**
+   * The client address, for per-IP limits. Only entry points that callers reach directly pass it:
+   * every Vapi request comes from Vapi's own addresses.
+   */
+  clientIp?: string | undefined;
 }
 
 const FIELD_WORDS: Record<string, string> = {
@@ -93,7 +99,7 @@ const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 export interface ToolOutcome {
   result: ToolResult;
   /** For HTTP status mapping by callers that want it. */
-  kind: 'ok' | 'failed' | 'invalid' | 'unknown_tool';
+  kind: 'ok' | 'failed' | 'invalid' | 'unknown_tool' | 'rate_limited';
 }
 
 /** Runs one tool call from any platform. Never throws. */
@@ -168,6 +174,25 @@ async function dispatch(
   const parsed = tool.schema.safeParse(args);
   if (!parsed.success) return invalid(new InvalidArgumentError(invalidSentence(tool, parsed.error)));
 
+  const data = parsed.data as Record<string, unknown>;
+  const region = deps.config.business.phoneRegion;
+  const argPhone = tool.callerPhoneArg && typeof data[tool.callerPhoneArg] === 'string' ? normalizePhone(data[tool.callerPhoneArg] as string, region) : undefined;
+  if (tool.bindToCaller && meta.callerPhone && !deps.settings.TRUST_MODEL_PHONE) {
+    const caller = normalizePhone(meta.callerPhone, region);
+    if (caller && argPhone !== caller) {
+      deps.logger.warn({ tool: tool.name, platform: meta.platform, callId: meta.callId, caller, requested: argPhone }, 'refused: phone does not match the caller id');
+      return {
+        kind: 'failed',
+        result: failureResult(
+          new BookingError(
+            'CALLER_MISMATCH',
+            "For privacy, I can only look up or change appointments for the number you're calling from. If the appointment is under another number, please call from that number or contact us directly.",
+          ),
+        ) as ToolResult,
+      };
+    }
+  }
+
   const key = tool.mutating && meta.idempotencyKey ? `${tool.name}:${meta.idempotencyKey}` : undefined;
   const deadlineMs = deps.settings.TOOL_DEADLINE_MS;
   if (key) {
@@ -187,6 +212,22 @@ async function dispatch(
         return { kind: 'failed', result: { ok: false, code: 'CALENDAR_UNAVAILABLE', message: 'That request is still being processed; please wait a moment and ask me to check.' } };
       }
       await sleep(25);
+    }
+  }
+
+  if (tool.mutating) {
+    const now = deps.clock.now();
+    const phoneKey = argPhone ?? (meta.callerPhone ? normalizePhone(meta.callerPhone, region) : undefined);
+    const limited = (phoneKey !== undefined && !deps.limits.perPhone.take(phoneKey, now)) || (meta.clientIp !== undefined && !deps.limits.perIp.take(meta.clientIp, now));
+    if (limited) {
+      if (key) deps.store.idempotency.release(key);
+      deps.logger.warn({ tool: tool.name, platform: meta.platform, phone: phoneKey, ip: meta.clientIp }, 'write rate limit reached');
+      return {
+        kind: 'rate_limited',
+        result: failureResult(
+          new BookingError('RATE_LIMITED', 'There have been too many appointment changes from this number in a short time; please try again later, or contact us directly.'),
+        ) as ToolResult,
+      };
     }
   }
 

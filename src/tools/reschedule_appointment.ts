@@ -18,6 +18,7 @@ export const rescheduleAppointment = defineTool({
     .strict(),
   mutating: true,
   callerPhoneArg: 'customer_phone',
+  bindToCaller: true,
   async handler({ deps, signal }, input) {
     const phone = phoneArg(deps, input.customer_phone);
     const when = parseWhen(input.new_datetime, deps.rules.zone, 'new_datetime');

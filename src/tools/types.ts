@@ -29,6 +29,11 @@ export interface ToolDefinition<S extends z.ZodObject = z.ZodObject> {
   mutating: boolean;
   /** The argument the platform's caller id fills when the model leaves it out. */
   callerPhoneArg?: keyof z.output<S> & string;
+  /**
+   * Acts on existing appointments of `callerPhoneArg`: when the platform reports who is calling, only
+   * that number's appointments may be touched, whatever number the model passes.
+   */
+  bindToCaller?: boolean;
   handler(ctx: ToolContext, input: z.output<S>): Promise<ToolResult>;
 }
 
