@@ -122,6 +122,8 @@ export interface BookInput {
   customerEmail?: string | undefined;
   notes?: string | undefined;
   source?: string | undefined;
+  /** Idempotency key of the request: a retry of a booking that already happened returns it. */
+  requestKey?: string | undefined;
 }
 
 /** Staff to try, best first: fewest bookings that local day, ties by config order. */
@@ -155,6 +157,16 @@ function candidatesFor(deps: Deps, service: ServiceConfig, named: StaffConfig | 
 
 export async function book(deps: Deps, input: BookInput, signal?: AbortSignal): Promise<Appointment> {
   const { service } = input;
+  if (input.requestKey) {
+    // The idempotency record and the appointment are two commits; a crash between them must not
+    // turn the platform's retry into a second booking.
+    const earlier = deps.store.appointments.byRequestKey(input.requestKey);
+    if (earlier?.status === 'confirmed') return earlier;
+    if (earlier?.status === 'pending') {
+      if (earlier.createdAt > deps.clock.now() - 2 * deps.settings.TOOL_DEADLINE_MS) throw new CalendarUnavailableError('That booking is still being saved; please ask me to check again in a moment.');
+      await releaseReservation(deps, earlier);
+    }
+  }
   const candidates = candidatesFor(deps, service, input.staff);
   const failCtx = { service, staff: candidates, requested: input.start, staffName: input.staff?.name };
 
@@ -194,6 +206,7 @@ export async function book(deps: Deps, input: BookInput, signal?: AbortSignal): 
           customerEmail: input.customerEmail ?? null,
           notes: input.notes ?? null,
           source: input.source ?? null,
+          requestKey: input.requestKey ?? null,
         },
         deps.clock.now(),
       );
@@ -243,6 +256,12 @@ function eventDescription(id: string, input: BookInput): string {
  * derived from the appointment id, so it can be removed without a search; if even that fails, the
  * reservation is already released and the event id is logged for an operator.
  */
+/** Drops a reservation whose process died before confirming it, with any event it may have written. */
+export async function releaseReservation(deps: Deps, a: Appointment): Promise<void> {
+  await removeOrphan(deps, a.calendarId, a.id);
+  deps.store.appointments.release(a.id);
+}
+
 async function removeOrphan(deps: Deps, calendarId: string, appointmentId: string): Promise<void> {
   const eventId = deps.calendar.eventIdFor(appointmentId);
   try {

@@ -24,4 +24,6 @@ export interface Appointment {
   updatedAt: number;
   cancelledAt: number | null;
   cancelReason: string | null;
+  /** Idempotency key of the tool call that created it (a platform retry finds it by this). */
+  requestKey: string | null;
 }

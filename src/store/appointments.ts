@@ -38,6 +38,7 @@ interface Row {
   updated_at: number;
   cancelled_at: number | null;
   cancel_reason: string | null;
+  request_key: string | null;
 }
 
 function fromRow(r: Row): Appointment {
@@ -62,6 +63,7 @@ function fromRow(r: Row): Appointment {
     updatedAt: r.updated_at,
     cancelledAt: r.cancelled_at,
     cancelReason: r.cancel_reason,
+    requestKey: r.request_key,
   };
 }
 
@@ -79,9 +81,9 @@ export class AppointmentRepo {
       ),
       insert: db.prepare(
         `INSERT INTO appointments (id, status, service_id, staff_id, staff_requested, calendar_id, event_id, start_ms, end_ms,
-           block_start_ms, block_end_ms, customer_name, customer_phone, customer_email, notes, source, created_at, updated_at)
+           block_start_ms, block_end_ms, customer_name, customer_phone, customer_email, notes, source, created_at, updated_at, request_key)
          VALUES (@id, 'pending', @serviceId, @staffId, @staffRequested, @calendarId, NULL, @start, @end,
-           @blockStart, @blockEnd, @customerName, @customerPhone, @customerEmail, @notes, @source, @now, @now)`,
+           @blockStart, @blockEnd, @customerName, @customerPhone, @customerEmail, @notes, @source, @now, @now, @requestKey)`,
       ),
       confirm: db.prepare(`UPDATE appointments SET status = 'confirmed', event_id = ?, updated_at = ? WHERE id = ? AND status = 'pending'`),
       drop: db.prepare(`DELETE FROM appointments WHERE id = ? AND status = 'pending'`),
@@ -98,6 +100,7 @@ export class AppointmentRepo {
         `SELECT staff_id, COUNT(*) AS n FROM appointments
           WHERE status != 'cancelled' AND start_ms >= ? AND start_ms < ? GROUP BY staff_id`,
       ),
+      byRequestKey: db.prepare<[string], Row>('SELECT * FROM appointments WHERE request_key = ?'),
       stalePending: db.prepare<[number], Row>(`SELECT * FROM appointments WHERE status = 'pending' AND created_at < ?`),
       list: db.prepare<[number, number, number], Row>(
         `SELECT * FROM appointments WHERE start_ms >= ? AND start_ms < ? ORDER BY start_ms LIMIT ?`,
@@ -122,7 +125,10 @@ export class AppointmentRepo {
    * Takes the staff member's time as a pending appointment, unless another live appointment
    * overlaps its blocked interval. Returns false on conflict.
    */
-  reserve(a: Omit<Appointment, 'status' | 'eventId' | 'createdAt' | 'updatedAt' | 'cancelledAt' | 'cancelReason'>, now: number): boolean {
+  reserve(
+    a: Omit<Appointment, 'status' | 'eventId' | 'createdAt' | 'updatedAt' | 'cancelledAt' | 'cancelReason' | 'requestKey'> & { requestKey?: string | null },
+    now: number,
+  ): boolean {
     const tx = this.db.transaction(() => {
       if (this.stmts.overlap.get(a.staffId, a.blockStart, a.blockEnd, a.id)) return false;
       this.stmts.insert.run({
@@ -131,6 +137,7 @@ export class AppointmentRepo {
         customerEmail: a.customerEmail,
         notes: a.notes,
         source: a.source,
+        requestKey: a.requestKey ?? null,
         now,
       });
       return true;
@@ -196,6 +203,11 @@ export class AppointmentRepo {
   /** Live bookings per staff member with a start in [from, to): used to spread work fairly. */
   countByStaff(from: number, to: number): Map<string, number> {
     return new Map(this.stmts.countByStaffDay.all(from, to).map((r) => [r.staff_id, r.n]));
+  }
+
+  byRequestKey(key: string): Appointment | undefined {
+    const r = this.stmts.byRequestKey.get(key);
+    return r ? fromRow(r) : undefined;
   }
 
   stalePending(olderThan: number): Appointment[] {

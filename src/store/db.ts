@@ -86,6 +86,11 @@ const MIGRATIONS: string[] = [
   );
   CREATE INDEX idempotency_created ON idempotency (created_at);
   `,
+  // 2: the request that created an appointment, so a retry after a crash finds it instead of booking again
+  `
+  ALTER TABLE appointments ADD COLUMN request_key TEXT;
+  CREATE UNIQUE INDEX appointments_request_key ON appointments (request_key) WHERE request_key IS NOT NULL;
+  `,
 ];
 
 export function openDatabase(path: string): Db {

@@ -23,7 +23,7 @@ export const bookAppointment = defineTool({
     .strict(),
   mutating: true,
   callerPhoneArg: 'customer_phone',
-  async handler({ deps, signal, platform }, input) {
+  async handler({ deps, signal, platform, requestKey }, input) {
     const service = findService(deps.config, input.service_name);
     const staff = input.staff_name ? findStaff(deps.config, input.staff_name) : undefined;
     const phone = phoneArg(deps, input.customer_phone);
@@ -44,6 +44,7 @@ export const bookAppointment = defineTool({
         customerEmail: input.customer_email,
         notes: input.notes,
         source: platform,
+        requestKey,
       },
       signal,
     );

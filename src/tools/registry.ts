@@ -231,7 +231,7 @@ async function dispatch(
     }
   }
 
-  const ctx: ToolContext = { deps, signal: AbortSignal.timeout(deadlineMs), platform: meta.platform, callerPhone: meta.callerPhone };
+  const ctx: ToolContext = { deps, signal: AbortSignal.timeout(deadlineMs), platform: meta.platform, callerPhone: meta.callerPhone, requestKey: key };
   let result: ToolResult;
   try {
     result = await tool.handler(ctx, parsed.data);

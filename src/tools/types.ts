@@ -10,6 +10,8 @@ export interface ToolContext {
   platform: string;
   /** The caller's number as the voice platform reported it (not as the model typed it). */
   callerPhone?: string | undefined;
+  /** The platform's id for this call (tool call id / Idempotency-Key), when it sent one. */
+  requestKey?: string | undefined;
 }
 
 /** Every tool answers one of these: `message` is the sentence to speak; the rest is data. */
