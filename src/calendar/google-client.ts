@@ -185,3 +185,33 @@ export function googleSettingsFromEnv(env: Env): GoogleClientSettings {
   const tokenUrl = checkUrl('GOOGLE_TOKEN_URL', env.GOOGLE_TOKEN_URL, false);
   return { auth, ...(rootUrl !== undefined && { rootUrl }), ...(tokenUrl !== undefined && { tokenUrl }) };
 }
+
+/**
+ * A sentence an operator can act on when Google refuses our credentials, or undefined when `err`
+ * is not a credentials problem. `authKind` tells which fix to suggest.
+ */
+export function describeAuthFailure(err: unknown, authKind: GoogleAuthSettings['kind'] | undefined): string | undefined {
+  const e = err as { status?: unknown; response?: { status?: unknown; data?: unknown } } | null;
+  if (typeof e !== 'object' || e === null) return undefined;
+  const status = typeof e.status === 'number' ? e.status : typeof e.response?.status === 'number' ? e.response.status : undefined;
+  const data = e.response?.data as { error?: unknown; error_description?: unknown } | undefined;
+  const oauthError = typeof data?.error === 'string' ? data.error : undefined;
+  const description = typeof data?.error_description === 'string' ? `: ${data.error_description}` : '';
+  if (oauthError !== undefined) {
+    if (authKind === 'service-account') {
+      if (oauthError === 'unauthorized_client') {
+        return `Google refused the service account (unauthorized_client${description}). Domain-wide delegation is not granted for the scope ${GOOGLE_CALENDAR_SCOPES[0]}, or GOOGLE_IMPERSONATE_SUBJECT is not a user of that Workspace domain.`;
+      }
+      return `Google refused the service account's token request (${oauthError}${description}). Check that the key in GOOGLE_SERVICE_ACCOUNT_KEY_FILE is still active and that this machine's clock is right.`;
+    }
+    if (oauthError === 'invalid_grant') {
+      return `Google refused the stored refresh token (invalid_grant${description}). It was revoked or expired: authorize again and update GOOGLE_OAUTH_REFRESH_TOKEN.`;
+    }
+    if (oauthError === 'invalid_client' || oauthError === 'unauthorized_client') {
+      return `Google refused the OAuth client (${oauthError}${description}). Check GOOGLE_OAUTH_CLIENT_ID and GOOGLE_OAUTH_CLIENT_SECRET.`;
+    }
+    return `Google's token endpoint refused our credentials (${oauthError}${description}).`;
+  }
+  if (status === 401) return 'Google rejected our access token even after fetching a new one (HTTP 401).';
+  return undefined;
+}
