@@ -541,7 +541,9 @@ export class GoogleCalendarProvider implements CalendarProvider {
       } catch (err) {
         const c = classifyError(err);
         if (tracker && !c.ambiguous) tracker.uncertain--;
-        if (c.status === 401 && !refreshed && this.auth) {
+        // Only an API 401 (reason authError) is a stale access token; a 401 from the token endpoint
+        // itself (unauthorized_client...) will not improve by asking again.
+        if (c.status === 401 && (c.reason === undefined || c.reason === 'authError') && !refreshed && this.auth) {
           refreshed = true;
           this.logger.info({ op, ...logCtx }, 'Google answered 401: fetching a new access token and retrying once');
           forceTokenRefresh(this.auth);
