@@ -353,7 +353,10 @@ export class GoogleCalendarProvider implements CalendarProvider {
         this.logger.warn(ctx, 'removed the calendar event of a booking that failed');
       } catch (err) {
         const status = statusOf(err);
-        if (status === 404 || status === 410) return; // nothing was stored, or already gone
+        if (status === 404 || status === 410) {
+          this.logger.debug(ctx, 'a failed booking left no event behind');
+          return;
+        }
         this.logger.error({ ...ctx, failure: describeFailure(err) }, 'a failed booking may have left an event on the calendar');
         this.onOrphan?.({ ...ctx, error: err });
       }
