@@ -192,7 +192,9 @@ export function createRemotePolicy(options: RemotePolicyOptions): RemotePolicy {
     if (caller.aborted) throw new CallerAbortedError({ cause: caller.reason });
     const timeout = new AbortController();
     const timer = setTimeout(() => timeout.abort(new AttemptTimeoutError(attemptTimeoutMs)), attemptTimeoutMs);
-    const signal = AbortSignal.any([caller, timeout.signal]);
+    // Skip AbortSignal.any for the shared never-aborting default: composites registered on a
+    // process-lifetime signal only pile up.
+    const signal = caller === neverAborted ? timeout.signal : AbortSignal.any([caller, timeout.signal]);
     let onAbort: (() => void) | undefined;
     const aborted = new Promise<never>((_, reject) => {
       onAbort = () => reject(signal.reason);
