@@ -2,8 +2,7 @@
 import { join } from 'node:path';
 import { createApp } from './app.js';
 import { releaseStaleReservations } from './booking/recovery.js';
-import { EmbeddedCalendar } from './calendar/embedded.js';
-import type { CalendarProvider } from './calendar/provider.js';
+import { createCalendarProvider } from './calendar/index.js';
 import { ConfigError, loadBusinessConfig } from './config/business.js';
 import { readEnv } from './config/env.js';
 import { systemClock } from './domain/clock.js';
@@ -18,14 +17,7 @@ async function main(): Promise<void> {
   const config = loadBusinessConfig(settings.BUSINESS_CONFIG);
   const store = createStore(settings.DATABASE_PATH ?? join(settings.DATA_DIR, 'bookline.db'));
 
-  let calendar: CalendarProvider;
-  switch (settings.CALENDAR_PROVIDER) {
-    case 'embedded':
-      calendar = new EmbeddedCalendar(store.db, systemClock.now);
-      break;
-    default:
-      throw new ConfigError(`CALENDAR_PROVIDER=${settings.CALENDAR_PROVIDER} is not available in this build.`);
-  }
+  const calendar = createCalendarProvider(settings, { store, clock: systemClock, logger, timeZone: config.business.timeZone });
 
   const deps = makeDeps({ config, settings, calendar, store, clock: systemClock, logger, ids: randomIds });
   await releaseStaleReservations(deps);

@@ -66,6 +66,34 @@ export const envSchema = z.object({
   RATE_LIMIT_IP_PER_MINUTE: int(30, 0),
   /** Days of tool-call log kept in SQLite (it holds phone numbers); older rows are purged. 0 = keep forever. */
   CALL_LOG_RETENTION_DAYS: int(90, 0),
+
+  // --- Google Calendar provider ---
+  // Used when CALENDAR_PROVIDER=google. The combination is validated by googleSettingsFromEnv
+  // (src/calendar/google-client.ts) so the error can name the missing variable.
+  /** "service-account" (key file, optional impersonation) or "oauth" (client + stored refresh token). Inferred when unset. */
+  GOOGLE_AUTH: z.enum(['service-account', 'oauth']).optional(),
+  /** Path of the service account's JSON key file. */
+  GOOGLE_SERVICE_ACCOUNT_KEY_FILE: optionalString,
+  /** Workspace user to act as (domain-wide delegation). Unset = the service account itself. */
+  GOOGLE_IMPERSONATE_SUBJECT: optionalString,
+  GOOGLE_OAUTH_CLIENT_ID: optionalString,
+  GOOGLE_OAUTH_CLIENT_SECRET: optionalString,
+  GOOGLE_OAUTH_REFRESH_TOKEN: optionalString,
+  /** Calendar API root (scheme + host + port only; Google's client drops any path). For the local fake. */
+  GOOGLE_CALENDAR_ROOT_URL: optionalString,
+  /** OAuth token endpoint override, for the local fake. */
+  GOOGLE_TOKEN_URL: optionalString,
+  /** Who Google e-mails about event changes. Events carry no attendees, so "none" is the quiet default. */
+  GOOGLE_SEND_UPDATES: z.enum(['all', 'externalOnly', 'none']).default('none'),
+  /** Retry policy shared by every remote call (src/resilience/policy.ts). */
+  REMOTE_MAX_ATTEMPTS: int(4, 1, 10),
+  REMOTE_BASE_DELAY_MS: int(200, 0, 10_000),
+  REMOTE_MAX_DELAY_MS: int(2_000, 0, 60_000),
+  REMOTE_RETRY_AFTER_CAP_MS: int(3_000, 0, 60_000),
+  REMOTE_ATTEMPT_TIMEOUT_MS: int(5_000, 100, 60_000),
+  /** Consecutive failed attempts that open the circuit; 0 disables the breaker. */
+  REMOTE_BREAKER_THRESHOLD: int(5, 0, 1_000),
+  REMOTE_BREAKER_HALF_OPEN_MS: int(30_000, 100, 3_600_000),
 });
 
 export type Env = z.output<typeof envSchema>;

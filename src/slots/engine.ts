@@ -15,7 +15,7 @@
  * DST: a range that spans a transition is enumerated on the wall-clock grid and converted one time at
  * a time; wall times that do not exist are skipped and repeated wall times are offered once.
  */
-import { DateTime } from 'luxon';
+import { DateTime, type Zone } from 'luxon';
 import type { Interval } from '../calendar/provider.js';
 import type { MinuteRange } from '../config/business.js';
 import { firstEndingAfter, mergeIntervals, subtractIntervals } from './intervals.js';
@@ -108,12 +108,37 @@ function makeDay(rules: ScheduleRules, dt: DateTime): Day {
   };
 }
 
+/**
+ * The instant at which the clock in `zone` reads `localMs` (a wall time written as if it were UTC).
+ * Deterministic, unlike luxon's fromObject, which resolves a repeated wall time with the offset the
+ * zone has on the machine's current date:
+ * - a wall time repeated by a fall-back is its first occurrence;
+ * - a wall time skipped by a spring-forward is the first real instant after the gap (the transition),
+ *   so an open range that starts or ends inside the gap opens or closes when the clock jumps past it.
+ */
+function wallToMillis(zone: Zone, localMs: number): number {
+  const before = zone.offset(localMs - 86_400_000);
+  const after = zone.offset(localMs + 86_400_000);
+  const a = localMs - before * MINUTE;
+  const b = localMs - after * MINUTE;
+  const exists = (t: number) => t + zone.offset(t) * MINUTE === localMs;
+  if (exists(a) && exists(b)) return Math.min(a, b);
+  if (exists(a)) return a;
+  if (exists(b)) return b;
+  // In a spring-forward gap: find the transition between the two guesses.
+  let lo = Math.min(a, b);
+  let hi = Math.max(a, b);
+  while (hi - lo > 1) {
+    const mid = Math.floor((lo + hi) / 2);
+    if (zone.offset(mid) === before) lo = mid;
+    else hi = mid;
+  }
+  return hi;
+}
+
 function wallToDateTime(rules: ScheduleRules, day: Day, minute: number): DateTime {
   if (minute >= 24 * 60) return day.dt.plus({ days: 1 }).startOf('day');
-  return DateTime.fromObject(
-    { year: day.dt.year, month: day.dt.month, day: day.dt.day, hour: Math.floor(minute / 60), minute: minute % 60 },
-    { zone: rules.zone },
-  );
+  return DateTime.fromMillis(wallToMillis(day.dt.zone, day.localMidnight + minute * MINUTE), { zone: rules.zone });
 }
 
 function openRanges(rules: ScheduleRules, day: Day, hours: MinuteRange[][]): OpenRange[] {
@@ -121,7 +146,9 @@ function openRanges(rules: ScheduleRules, day: Day, hours: MinuteRange[][]): Ope
   const weekly = hours[day.weekday] ?? [];
   let cached = day.cache.get(weekly);
   if (cached) return cached;
-  const mins = day.partialClosures.length ? subtractIntervals(weekly, day.partialClosures) : weekly;
+  // Touching ranges ("09:00-12:00", "12:00-17:00") have no break between them: join them first.
+  const joined = mergeIntervals(weekly);
+  const mins = day.partialClosures.length ? subtractIntervals(joined, day.partialClosures) : joined;
   cached = mins.map((m) => {
     const s = wallToDateTime(rules, day, m.start);
     const e = wallToDateTime(rules, day, m.end);

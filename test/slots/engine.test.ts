@@ -9,6 +9,7 @@ import {
   at,
   busy,
   byDay,
+  check,
   DAY,
   find,
   hm,
@@ -93,6 +94,14 @@ describe('business hours and breaks', () => {
     const slots = find(late, { service: 'hour', now: SUNDAY_NOON, ...dayWindow('2026-06-19') });
     expect(starts(slots, NY)).toEqual(timesBetween('20:00', '23:00'));
     expect(iso(slots.at(-1)!.end, NY)).toBe('2026-06-20T00:00-04:00');
+  });
+
+  it('touching ranges ("09:00-12:00", "12:00-17:00") leave no break: a service may run across 12:00', () => {
+    // The schema accepts touching ranges (only overlaps are rejected), and there is no gap between them.
+    const fx = makeBusiness({ hours: { monday: ['09:00-12:00', '12:00-17:00'] } });
+    const slots = find(fx, { service: 'hour', now: SUNDAY_NOON, ...dayWindow('2026-06-15') });
+    expect(starts(slots, NY)).toEqual(timesBetween('09:00', '16:00'));
+    expect(check(fx, { service: 'hour', now: SUNDAY_NOON }, at(NY, '2026-06-15T11:30'))).toEqual({ ok: true, staffIds: ['alice'] });
   });
 
   it('an empty staff list yields no slots', () => {

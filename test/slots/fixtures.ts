@@ -226,6 +226,17 @@ const TOD: Record<TimeOfDay, [number, number]> = {
   evening: [17 * 60, 24 * 60],
 };
 
+/** "09:00-12:00" + "12:00-17:00" is one stretch of open time: there is no break between them. */
+function joinTouching(ranges: readonly { start: number; end: number }[]): { start: number; end: number }[] {
+  const out: { start: number; end: number }[] = [];
+  for (const r of [...ranges].sort((a, b) => a.start - b.start)) {
+    const last = out[out.length - 1];
+    if (last && last.end === r.start) last.end = r.end;
+    else out.push({ start: r.start, end: r.end });
+  }
+  return out;
+}
+
 export function referenceSlots(q: ReferenceQuery): Slot[] {
   const { rules, service } = q;
   const zone = rules.zone;
@@ -241,6 +252,8 @@ export function referenceSlots(q: ReferenceQuery): Slot[] {
     const d = DateTime.fromISO(day, { zone });
     const closures = rules.closures.filter((c) => c.date <= day && day <= c.until);
     const fullyClosed = closures.some((c) => c.from === undefined);
+    // no offset change during this local day: wall minutes are real minutes after midnight
+    const plainDay = d.offset === d.endOf('day').offset;
     if (!fullyClosed) {
       for (let m = 0; m + dur <= 24 * 60; m += rules.slotIntervalMin) {
         if (q.timeOfDay) {
@@ -252,8 +265,9 @@ export function referenceSlots(q: ReferenceQuery): Slot[] {
         const ids: string[] = [];
         for (const s of q.staff) {
           const hours = rules.staffHours.get(s.staffId) ?? rules.businessHours;
-          const ranges = hours[d.weekday] ?? [];
+          const ranges = joinTouching(hours[d.weekday] ?? []);
           if (!ranges.some((r) => r.start <= m && m + dur <= r.end)) continue;
+          if (start === undefined && plainDay) start = d.toMillis() + m * MIN;
           if (start === undefined) {
             const w = d.set({ hour: Math.floor(m / 60), minute: m % 60 });
             if (w.hour * 60 + w.minute !== m || w.getPossibleOffsets().length !== 1) {

@@ -1,0 +1,585 @@
+/**
+ * CalendarProvider on Google Calendar. Every request goes through the shared RemotePolicy (retries,
+ * breaker, caller deadline); the client it is given must have its own retries switched off
+ * (buildGoogleCalendarClient does that).
+ *
+ * Buffers: an appointment's Google event spans blockStart..blockEnd (buffers included) and the
+ * customer-facing times live in extendedProperties.private (appt_start / appt_end), with a line in
+ * the description telling staff how much of the entry is buffer. That way a single freeBusy call
+ * reports exactly the time the slot engine must avoid, including buffers of our own bookings, with
+ * no extra events.list per search. findByPhone reports the real appointment times.
+ *
+ * Idempotent create: the event id is derived from the appointment id, so a retried insert that
+ * already landed answers 409 and is adopted, never duplicated. When createEvent finally throws but
+ * an attempt may have stored the event (dropped connection, 5xx, timeout), the provider deletes that
+ * id in the background so no orphan blocks the calendar; if that cleanup fails too it is logged and
+ * reported through `onOrphan` for the booking layer to reconcile (cancelEvent on the same id is safe).
+ */
+import { DateTime } from 'luxon';
+import type { calendar_v3 } from '@googleapis/calendar';
+import { auth as googleAuth } from '@googleapis/calendar';
+import { CalendarUnavailableError, NotFoundError } from '../domain/errors.js';
+import { classifyError, describeFailure } from '../resilience/classify.js';
+import { silentLogger, type LoggerLike } from '../resilience/logger.js';
+import { isRemoteUnavailable, type RemotePolicy } from '../resilience/policy.js';
+import { authClientOf, describeAuthFailure, forceTokenRefresh, type GoogleAuthClient } from './google-client.js';
+import type {
+  CalendarEventInput,
+  CalendarEventRef,
+  CalendarHealth,
+  CalendarProvider,
+  FreeBusyResult,
+  Interval,
+} from './provider.js';
+
+export type SendUpdates = 'all' | 'externalOnly' | 'none';
+
+/** Google's documented per-request limit on calendars in one freeBusy query. */
+export const FREEBUSY_MAX_CALENDARS = 50;
+/** Google rejects long freeBusy windows (timeRangeTooLong) at an undocumented cutoff; 90 days is the widely used safe span. */
+export const FREEBUSY_MAX_WINDOW_MS = 90 * 86_400_000;
+
+/** Keys in extendedProperties.private (Google: key <= 44 chars, value <= 1024). */
+export const PROP = {
+  marker: 'bookline',
+  appointmentId: 'appointment_id',
+  customerPhone: 'customer_phone',
+  serviceId: 'service_id',
+  apptStart: 'appt_start',
+  apptEnd: 'appt_end',
+} as const;
+
+export interface OrphanEvent {
+  appointmentId: string;
+  calendarId: string;
+  eventId: string;
+  error: unknown;
+}
+
+export interface GoogleCalendarProviderOptions {
+  client: calendar_v3.Calendar;
+  policy: RemotePolicy;
+  /** Business time zone: event times are written in it. */
+  timeZone: string;
+  sendUpdates: SendUpdates;
+  logger?: LoggerLike;
+  /** Clock for "upcoming" in findByPhone. */
+  now?: () => number;
+  /** How long the background delete of a possibly-stored event may take after a failed create. */
+  cleanupTimeoutMs?: number;
+  /** Pause before that delete, so a request that was still in flight when we gave up lands first. */
+  cleanupDelayMs?: number;
+  /** Called when a failed create may have left an event behind and the cleanup could not remove it. */
+  onOrphan?: (orphan: OrphanEvent) => void;
+}
+
+const BASE32HEX = '0123456789abcdefghijklmnopqrstuv';
+
+/**
+ * Google event id for an appointment: base32hex (RFC 2938 alphabet, lowercase, no padding) of the
+ * UTF-8 appointment id. Deterministic and injective, so a retry always names the same event, and
+ * valid whatever our id format becomes ("apt_" + 16 chars gives 32 chars; Google allows 5-1024).
+ */
+export function googleEventIdFor(appointmentId: string): string {
+  const bytes = Buffer.from(appointmentId, 'utf8');
+  if (bytes.length < 4 || bytes.length > 640) throw new Error(`appointment id "${appointmentId}" cannot be turned into a Google event id`);
+  let out = '';
+  let buffer = 0;
+  let bits = 0;
+  for (const byte of bytes) {
+    buffer = (buffer << 8) | byte;
+    bits += 8;
+    while (bits >= 5) {
+      out += BASE32HEX[(buffer >>> (bits - 5)) & 31];
+      bits -= 5;
+    }
+    buffer &= (1 << bits) - 1;
+  }
+  if (bits > 0) out += BASE32HEX[(buffer << (5 - bits)) & 31];
+  return out;
+}
+
+/** Inverse of googleEventIdFor; undefined for ids we did not make. */
+export function appointmentIdFromGoogleEventId(eventId: string): string | undefined {
+  if (!/^[0-9a-v]+$/.test(eventId)) return undefined;
+  const bytes: number[] = [];
+  let buffer = 0;
+  let bits = 0;
+  for (const ch of eventId) {
+    buffer = (buffer << 5) | BASE32HEX.indexOf(ch);
+    bits += 5;
+    if (bits >= 8) {
+      bytes.push((buffer >>> (bits - 8)) & 255);
+      bits -= 8;
+      buffer &= (1 << bits) - 1;
+    }
+  }
+  const id = Buffer.from(bytes).toString('utf8');
+  return googleEventIdFor(id) === eventId ? id : undefined;
+}
+
+function statusOf(err: unknown): number | undefined {
+  return classifyError(err).status;
+}
+
+function parseTime(value: string | null | undefined): number | undefined {
+  if (!value) return undefined;
+  const ms = Date.parse(value);
+  return Number.isNaN(ms) ? undefined : ms;
+}
+
+function eventTimeMs(t: calendar_v3.Schema$EventDateTime | undefined, zone: string): number | undefined {
+  if (!t) return undefined;
+  if (t.dateTime) return parseTime(t.dateTime);
+  if (t.date) {
+    const d = DateTime.fromISO(t.date, { zone: t.timeZone ?? zone });
+    return d.isValid ? d.toMillis() : undefined;
+  }
+  return undefined;
+}
+
+/** Wait for `p`, but no longer than `signal` allows. */
+async function withinSignal(p: Promise<unknown>, signal: AbortSignal | undefined): Promise<void> {
+  if (!signal) {
+    await p;
+    return;
+  }
+  if (signal.aborted) return;
+  let onAbort: (() => void) | undefined;
+  await Promise.race([
+    p,
+    new Promise<void>((resolve) => {
+      onAbort = () => resolve();
+      signal.addEventListener('abort', onAbort, { once: true });
+    }),
+  ]);
+  if (onAbort) signal.removeEventListener('abort', onAbort);
+}
+
+export class GoogleCalendarProvider implements CalendarProvider {
+  readonly name = 'google';
+  private readonly client: calendar_v3.Calendar;
+  private readonly policy: RemotePolicy;
+  private readonly timeZone: string;
+  private readonly sendUpdates: SendUpdates;
+  private readonly logger: LoggerLike;
+  private readonly now: () => number;
+  private readonly cleanupTimeoutMs: number;
+  private readonly cleanupDelayMs: number;
+  private readonly onOrphan: ((o: OrphanEvent) => void) | undefined;
+  private readonly auth: GoogleAuthClient | undefined;
+  /** Set when Google refuses our credentials; cleared by the next successful request. */
+  private authProblem: string | undefined;
+  /** Background deletes after failed creates, by appointment id. */
+  private readonly cleanups = new Map<string, Promise<void>>();
+
+  constructor(opts: GoogleCalendarProviderOptions) {
+    this.client = opts.client;
+    this.policy = opts.policy;
+    this.timeZone = opts.timeZone;
+    this.sendUpdates = opts.sendUpdates;
+    this.logger = opts.logger ?? silentLogger;
+    this.now = opts.now ?? Date.now;
+    this.cleanupTimeoutMs = opts.cleanupTimeoutMs ?? 15_000;
+    this.cleanupDelayMs = opts.cleanupDelayMs ?? 1_000;
+    this.onOrphan = opts.onOrphan;
+    this.auth = authClientOf(opts.client);
+  }
+
+  eventIdFor(appointmentId: string): string {
+    return googleEventIdFor(appointmentId);
+  }
+
+  health(): CalendarHealth {
+    if (this.authProblem !== undefined) return { ok: false, detail: this.authProblem };
+    return this.policy.health();
+  }
+
+  /** Resolves when background cleanups have finished (tests, graceful shutdown). */
+  async settled(): Promise<void> {
+    while (this.cleanups.size > 0) await Promise.allSettled([...this.cleanups.values()]);
+  }
+
+  // ---------------------------------------------------------------------------------------------
+  // Free/busy
+
+  async freeBusy(calendarIds: readonly string[], range: Interval, signal?: AbortSignal): Promise<FreeBusyResult> {
+    const result: FreeBusyResult = { busy: new Map(), errors: new Map() };
+    const ids = [...new Set(calendarIds)];
+    if (ids.length === 0 || range.end <= range.start) {
+      for (const id of ids) result.busy.set(id, []);
+      return result;
+    }
+    const chunks: string[][] = [];
+    for (let i = 0; i < ids.length; i += FREEBUSY_MAX_CALENDARS) chunks.push(ids.slice(i, i + FREEBUSY_MAX_CALENDARS));
+    const windows: Interval[] = [];
+    for (let s = range.start; s < range.end; s += FREEBUSY_MAX_WINDOW_MS) windows.push({ start: s, end: Math.min(range.end, s + FREEBUSY_MAX_WINDOW_MS) });
+
+    // Every chunk x window at once: a voice caller is waiting, and typically this is a single request.
+    // A request that still fails after retries fails the whole search: the remote is struggling and
+    // the caller hears "try again". Per-calendar errors inside an answer are the partial case.
+    let responses: { chunk: string[]; data: calendar_v3.Schema$FreeBusyResponse }[];
+    try {
+      responses = await Promise.all(
+        chunks.flatMap((chunk) =>
+          windows.map(async (w) => {
+            const res = await this.call(
+              'freebusy.query',
+              (s) =>
+                this.client.freebusy.query(
+                  {
+                    requestBody: {
+                      timeMin: new Date(w.start).toISOString(),
+                      timeMax: new Date(w.end).toISOString(),
+                      items: chunk.map((id) => ({ id })),
+                    },
+                  },
+                  { signal: s },
+                ),
+              signal,
+              { calendars: chunk.length },
+            );
+            return { chunk, data: res.data };
+          }),
+        ),
+      );
+    } catch (err) {
+      throw this.unavailable('freeBusy', err, { calendars: ids.length });
+    }
+
+    for (const { chunk, data } of responses) {
+      for (const id of chunk) {
+        const entry = data.calendars?.[id];
+        const reasons = entry?.errors?.map((e) => e.reason ?? 'unknown').filter(Boolean) ?? [];
+        if (!entry || reasons.length > 0) {
+          const why = entry ? reasons.join(', ') : 'missing from the free/busy response';
+          if (!result.errors.has(id)) this.logger.warn({ calendarId: id, reason: why }, 'Google free/busy could not read a staff calendar; treating that person as unavailable');
+          result.errors.set(id, why);
+          continue;
+        }
+        const list = result.busy.get(id) ?? [];
+        for (const b of entry.busy ?? []) {
+          const start = parseTime(b.start);
+          const end = parseTime(b.end);
+          if (start !== undefined && end !== undefined && end > start) list.push({ start, end });
+        }
+        result.busy.set(id, list);
+      }
+    }
+    for (const id of result.errors.keys()) result.busy.delete(id);
+    for (const list of result.busy.values()) list.sort((a, b) => a.start - b.start || a.end - b.end);
+    return result;
+  }
+
+  // ---------------------------------------------------------------------------------------------
+  // Create
+
+  async createEvent(input: CalendarEventInput, signal?: AbortSignal): Promise<{ eventId: string }> {
+    // A cleanup of an earlier failed attempt for this appointment must finish first, or it could
+    // delete the event this call is about to adopt.
+    const pending = this.cleanups.get(input.appointmentId);
+    if (pending) await withinSignal(pending, signal);
+
+    const eventId = googleEventIdFor(input.appointmentId);
+    const body = this.eventBody(input, eventId);
+    const tracker = { uncertain: 0 };
+    try {
+      await this.call(
+        'events.insert',
+        (s) => this.client.events.insert({ calendarId: input.calendarId, sendUpdates: this.sendUpdates, requestBody: body }, { signal: s }),
+        signal,
+        { calendarId: input.calendarId, appointmentId: input.appointmentId },
+        tracker,
+      );
+      return { eventId };
+    } catch (err) {
+      if (statusOf(err) === 409) {
+        // The id is taken, which for an id derived from this appointment means an earlier attempt
+        // stored it (its answer was lost) or an earlier failed create was cleaned up into a tombstone.
+        try {
+          await this.adoptExisting(input, eventId, body, signal);
+          return { eventId };
+        } catch (adoptErr) {
+          this.scheduleCleanup(input, eventId);
+          throw this.unavailable('createEvent', adoptErr, { calendarId: input.calendarId, appointmentId: input.appointmentId });
+        }
+      }
+      if (tracker.uncertain > 0) this.scheduleCleanup(input, eventId);
+      throw this.unavailable('createEvent', err, { calendarId: input.calendarId, appointmentId: input.appointmentId });
+    }
+  }
+
+  private async adoptExisting(input: CalendarEventInput, eventId: string, body: calendar_v3.Schema$Event, signal?: AbortSignal): Promise<void> {
+    const ctx = { calendarId: input.calendarId, appointmentId: input.appointmentId };
+    const { data: existing } = await this.call(
+      'events.get',
+      (s) => this.client.events.get({ calendarId: input.calendarId, eventId }, { signal: s }),
+      signal,
+      ctx,
+    );
+    const owner = existing.extendedProperties?.private?.[PROP.appointmentId];
+    if (owner !== input.appointmentId) {
+      throw new Error(`Google event ${eventId} exists but belongs to ${owner ?? 'no appointment'}, not ${input.appointmentId}`);
+    }
+    const sameTimes =
+      eventTimeMs(existing.start, this.timeZone) === input.blockStart && eventTimeMs(existing.end, this.timeZone) === input.blockEnd;
+    if (existing.status !== 'cancelled' && sameTimes) {
+      this.logger.info({ ...ctx, eventId }, 'insert answered 409: adopting the event an earlier attempt stored');
+      return;
+    }
+    // A tombstone keeps its id forever, so re-creating means patching it back to life.
+    const { id: _id, ...fields } = body;
+    await this.call(
+      'events.patch',
+      (s) =>
+        this.client.events.patch(
+          { calendarId: input.calendarId, eventId, sendUpdates: this.sendUpdates, requestBody: { ...fields, status: 'confirmed' } },
+          { signal: s },
+        ),
+      signal,
+      ctx,
+    );
+    this.logger.info({ ...ctx, eventId, wasCancelled: existing.status === 'cancelled' }, 'insert answered 409: restored the existing event to this booking');
+  }
+
+  private scheduleCleanup(input: CalendarEventInput, eventId: string): void {
+    if (this.cleanups.has(input.appointmentId)) return;
+    const ctx = { calendarId: input.calendarId, appointmentId: input.appointmentId, eventId };
+    const run = async () => {
+      await new Promise((r) => setTimeout(r, this.cleanupDelayMs));
+      try {
+        await this.call(
+          'events.delete(cleanup)',
+          (s) => this.client.events.delete({ calendarId: input.calendarId, eventId, sendUpdates: 'none' }, { signal: s }),
+          AbortSignal.timeout(this.cleanupTimeoutMs),
+          ctx,
+        );
+        this.logger.warn(ctx, 'removed the calendar event of a booking that failed');
+      } catch (err) {
+        const status = statusOf(err);
+        if (status === 404 || status === 410) {
+          this.logger.debug(ctx, 'a failed booking left no event behind');
+          return;
+        }
+        this.logger.error({ ...ctx, failure: describeFailure(err) }, 'a failed booking may have left an event on the calendar');
+        this.onOrphan?.({ ...ctx, error: err });
+      }
+    };
+    const p = run().finally(() => this.cleanups.delete(input.appointmentId));
+    this.cleanups.set(input.appointmentId, p);
+  }
+
+  private eventBody(input: CalendarEventInput, eventId: string): calendar_v3.Schema$Event {
+    if (!(input.blockStart <= input.start && input.start < input.end && input.end <= input.blockEnd)) {
+      throw new Error(`createEvent: times out of order for ${input.appointmentId}`);
+    }
+    const zone = input.timeZone || this.timeZone;
+    const before = Math.round((input.start - input.blockStart) / 60_000);
+    const after = Math.round((input.blockEnd - input.end) / 60_000);
+    const lines = [input.description.trim()];
+    if (before > 0 || after > 0) {
+      const parts = [before > 0 && `${before} min before`, after > 0 && `${after} min after`].filter(Boolean);
+      lines.push(`This calendar entry includes buffer time: ${parts.join(', ')} the appointment.`);
+    }
+    if (!input.description.includes(input.appointmentId)) lines.push(`Appointment id: ${input.appointmentId}`);
+    return {
+      id: eventId,
+      summary: input.summary,
+      description: lines.filter((l) => l.length > 0).join('\n'),
+      start: this.dateTime(input.blockStart, zone),
+      end: this.dateTime(input.blockEnd, zone),
+      transparency: 'opaque',
+      extendedProperties: {
+        private: {
+          [PROP.marker]: '1',
+          [PROP.appointmentId]: input.appointmentId,
+          [PROP.customerPhone]: input.customerPhone,
+          [PROP.serviceId]: input.serviceId,
+          [PROP.apptStart]: new Date(input.start).toISOString(),
+          [PROP.apptEnd]: new Date(input.end).toISOString(),
+        },
+      },
+    };
+  }
+
+  private dateTime(ms: number, zone: string): calendar_v3.Schema$EventDateTime {
+    const dateTime = DateTime.fromMillis(ms, { zone }).toISO({ suppressMilliseconds: true });
+    if (!dateTime) throw new Error(`invalid time ${ms} in zone ${zone}`);
+    return { dateTime, timeZone: zone };
+  }
+
+  // ---------------------------------------------------------------------------------------------
+  // Move, cancel, look-up
+
+  async moveEvent(
+    calendarId: string,
+    eventId: string,
+    times: { start: number; end: number; blockStart: number; blockEnd: number },
+    signal?: AbortSignal,
+  ): Promise<void> {
+    const ctx = { calendarId, eventId };
+    let updated: calendar_v3.Schema$Event;
+    try {
+      const res = await this.call(
+        'events.patch',
+        (s) =>
+          this.client.events.patch(
+            {
+              calendarId,
+              eventId,
+              sendUpdates: this.sendUpdates,
+              requestBody: {
+                start: this.dateTime(times.blockStart, this.timeZone),
+                end: this.dateTime(times.blockEnd, this.timeZone),
+                // Patch merges private properties key by key; the others stay.
+                extendedProperties: {
+                  private: { [PROP.apptStart]: new Date(times.start).toISOString(), [PROP.apptEnd]: new Date(times.end).toISOString() },
+                },
+              },
+            },
+            { signal: s },
+          ),
+        signal,
+        ctx,
+      );
+      updated = res.data;
+    } catch (err) {
+      const status = statusOf(err);
+      if (status === 404 || status === 410) throw new NotFoundError('That appointment is no longer on the calendar.', { calendarId, eventId });
+      throw this.unavailable('moveEvent', err, ctx);
+    }
+    // Google lets a tombstone be patched; moving something already cancelled must not look like success.
+    if (updated.status === 'cancelled') throw new NotFoundError('That appointment was already cancelled on the calendar.', { calendarId, eventId });
+  }
+
+  async cancelEvent(calendarId: string, eventId: string, signal?: AbortSignal): Promise<void> {
+    try {
+      await this.call(
+        'events.delete',
+        (s) => this.client.events.delete({ calendarId, eventId, sendUpdates: this.sendUpdates }, { signal: s }),
+        signal,
+        { calendarId, eventId },
+      );
+    } catch (err) {
+      // 410 "deleted": Google says no further action is necessary. 404: never there or purged.
+      const status = statusOf(err);
+      if (status === 410 || status === 404) return;
+      throw this.unavailable('cancelEvent', err, { calendarId, eventId });
+    }
+  }
+
+  async findByPhone(calendarIds: readonly string[], phoneE164: string, signal?: AbortSignal): Promise<CalendarEventRef[]> {
+    const now = this.now();
+    const ids = [...new Set(calendarIds)];
+    // A partial answer ("you have no appointments" because one calendar failed) would mislead the
+    // caller, so one failing calendar fails the whole look-up.
+    const perCalendar = await Promise.all(ids.map((id) => this.upcomingForPhone(id, phoneE164, now, signal)));
+    return perCalendar.flat().sort((a, b) => a.start - b.start || a.calendarId.localeCompare(b.calendarId));
+  }
+
+  private async upcomingForPhone(calendarId: string, phone: string, now: number, signal?: AbortSignal): Promise<CalendarEventRef[]> {
+    const out: CalendarEventRef[] = [];
+    let pageToken: string | undefined;
+    do {
+      const token = pageToken;
+      let data: calendar_v3.Schema$Events;
+      try {
+        ({ data } = await this.call(
+          'events.list',
+          (s) =>
+            this.client.events.list(
+              {
+                calendarId,
+                privateExtendedProperty: [`${PROP.customerPhone}=${phone}`],
+                timeMin: new Date(now).toISOString(),
+                singleEvents: true,
+                orderBy: 'startTime',
+                showDeleted: false,
+                maxResults: 250,
+                ...(token !== undefined && { pageToken: token }),
+              },
+              { signal: s },
+            ),
+          signal,
+          { calendarId },
+        ));
+      } catch (err) {
+        throw this.unavailable('findByPhone', err, { calendarId });
+      }
+      for (const ev of data.items ?? []) {
+        if (!ev.id || ev.status === 'cancelled') continue;
+        const priv = ev.extendedProperties?.private ?? {};
+        const start = parseTime(priv[PROP.apptStart]) ?? eventTimeMs(ev.start, this.timeZone);
+        const end = parseTime(priv[PROP.apptEnd]) ?? eventTimeMs(ev.end, this.timeZone);
+        if (start === undefined || end === undefined || end <= now) continue;
+        const appointmentId = priv[PROP.appointmentId] ?? appointmentIdFromGoogleEventId(ev.id);
+        out.push({ calendarId, eventId: ev.id, ...(appointmentId !== undefined && { appointmentId }), start, end });
+      }
+      pageToken = data.nextPageToken ?? undefined;
+    } while (pageToken !== undefined);
+    return out;
+  }
+
+  // ---------------------------------------------------------------------------------------------
+  // Plumbing
+
+  /**
+   * One remote call through the policy. A 401 gets exactly one forced token refresh and replay
+   * inside the same attempt (google-auth-library only refreshes by itself when the token has no
+   * expiry, and Google can revoke a token early). `tracker.uncertain` counts attempts that Google
+   * may have applied.
+   */
+  private async call<T>(
+    op: string,
+    fn: (signal: AbortSignal) => Promise<T>,
+    signal: AbortSignal | undefined,
+    logCtx: Record<string, unknown>,
+    tracker?: { uncertain: number },
+  ): Promise<T> {
+    let refreshed = false;
+    const once = async (s: AbortSignal): Promise<T> => {
+      // Counted as possibly applied until it fails in a way that proves otherwise. An attempt
+      // abandoned mid-flight (deadline, attempt timeout) is never proven, which is the point.
+      if (tracker) tracker.uncertain++;
+      try {
+        const res = await fn(s);
+        this.authProblem = undefined;
+        return res;
+      } catch (err) {
+        const c = classifyError(err);
+        if (tracker && !c.ambiguous) tracker.uncertain--;
+        // Only an API 401 (reason authError) is a stale access token; a 401 from the token endpoint
+        // itself (unauthorized_client...) will not improve by asking again.
+        if (c.status === 401 && (c.reason === undefined || c.reason === 'authError') && !refreshed && this.auth) {
+          refreshed = true;
+          this.logger.info({ op, ...logCtx }, 'Google answered 401: fetching a new access token and retrying once');
+          forceTokenRefresh(this.auth);
+          return once(s);
+        }
+        throw err;
+      }
+    };
+    try {
+      return await this.policy.execute(once, signal);
+    } catch (err) {
+      const authProblem = describeAuthFailure(err, this.auth instanceof googleAuth.JWT ? 'service-account' : this.auth ? 'oauth' : undefined);
+      if (authProblem !== undefined) {
+        if (this.authProblem === undefined) this.logger.error({ op, ...logCtx }, authProblem);
+        this.authProblem = authProblem;
+      } else {
+        this.logger.warn({ op, ...logCtx, failure: describeFailure(err), kind: isRemoteUnavailable(err) ? err.kind : 'error' }, 'Google Calendar call failed');
+      }
+      throw err;
+    }
+  }
+
+  private unavailable(op: string, err: unknown, ctx: Record<string, unknown>): CalendarUnavailableError {
+    if (err instanceof CalendarUnavailableError) return err;
+    if (!isRemoteUnavailable(err) && describeAuthFailure(err, undefined) === undefined) {
+      // Not throttling, not an outage, not credentials: a request we built wrong, or a calendar we
+      // may not touch. Worth an error-level log; the caller still just hears "calendar unavailable".
+      this.logger.error({ op, ...ctx, failure: describeFailure(err) }, 'Google Calendar refused the request');
+    }
+    return new CalendarUnavailableError(undefined, { cause: err });
+  }
+}

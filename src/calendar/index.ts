@@ -1,0 +1,29 @@
+/** Picks and builds the calendar provider named by CALENDAR_PROVIDER. Called once, from main. */
+import type { Logger } from 'pino';
+import type { Env } from '../config/env.js';
+import type { Clock } from '../domain/clock.js';
+import { createRemotePolicy, remotePolicyOptionsFromEnv } from '../resilience/policy.js';
+import type { Store } from '../store/index.js';
+import { EmbeddedCalendar } from './embedded.js';
+import { GoogleCalendarProvider } from './google.js';
+import { buildGoogleCalendarClient, googleSettingsFromEnv } from './google-client.js';
+import type { CalendarProvider } from './provider.js';
+
+export function createCalendarProvider(settings: Env, deps: { store: Store; clock: Clock; logger: Logger; timeZone: string }): CalendarProvider {
+  switch (settings.CALENDAR_PROVIDER) {
+    case 'embedded':
+      return new EmbeddedCalendar(deps.store.db, () => deps.clock.now());
+    case 'google': {
+      const logger = deps.logger.child({ calendar: 'google' });
+      return new GoogleCalendarProvider({
+        client: buildGoogleCalendarClient(googleSettingsFromEnv(settings)),
+        policy: createRemotePolicy({ name: 'google-calendar', logger, ...remotePolicyOptionsFromEnv(settings) }),
+        timeZone: deps.timeZone,
+        sendUpdates: settings.GOOGLE_SEND_UPDATES,
+        logger,
+        now: () => deps.clock.now(),
+        onOrphan: (orphan) => logger.error({ orphan }, 'a calendar event may be left without an appointment; remove it by hand'),
+      });
+    }
+  }
+}
