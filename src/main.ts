@@ -10,6 +10,7 @@ import { readEnv } from './config/env.js';
 import { systemClock } from './domain/clock.js';
 import { randomIds } from './domain/ids.js';
 import { makeDeps } from './deps.js';
+import { createNotifier } from './notifications/index.js';
 import { createStore } from './store/index.js';
 
 async function main(): Promise<void> {
@@ -28,6 +29,9 @@ async function main(): Promise<void> {
   }
 
   const deps = makeDeps({ config, settings, calendar, store, clock: systemClock, logger, ids: randomIds });
+  // Registered before anything can change an appointment: every change from here on has its SMS rows.
+  const notifier = createNotifier(deps);
+  deps.notifier = notifier;
   await releaseStaleReservations(deps);
   const app = createApp(deps);
   const server = app.listen(settings.PORT, settings.HOST, () => {
@@ -35,11 +39,14 @@ async function main(): Promise<void> {
       { port: settings.PORT, business: config.business.name, calendar: calendar.name, config: config.source },
       `Bookline listening on http://localhost:${settings.PORT}`,
     );
+    notifier.start();
   });
 
   const stop = (signal: string) => {
     logger.info({ signal }, 'shutting down');
-    server.close(() => {
+    // A send in progress finishes and records its message id before the database closes.
+    const closed = new Promise<void>((resolve) => server.close(() => resolve()));
+    void Promise.allSettled([closed, notifier.stop()]).then(() => {
       store.close();
       process.exit(0);
     });
