@@ -161,6 +161,7 @@ export class Outbox {
         `UPDATE sms_outbox SET status = 'pending', attempts = 0, due_at = @now, lease_owner = NULL, lease_until = NULL, updated_at = @now
           WHERE id = @id AND status IN ('failed', 'unknown')`,
       ),
+      appointment: db.prepare<[string], { status: string; start_ms: number }>('SELECT status, start_ms FROM appointments WHERE id = ?'),
       get: db.prepare<[number], OutboxRow>('SELECT * FROM sms_outbox WHERE id = ?'),
       byKey: db.prepare<[string], OutboxRow>('SELECT * FROM sms_outbox WHERE dedupe_key = ?'),
       byAppointment: db.prepare<[string], OutboxRow>('SELECT * FROM sms_outbox WHERE appointment_id = ? ORDER BY due_at, id'),
@@ -244,8 +245,19 @@ export class Outbox {
     return this.s.settle.run({ id, attempt, status: 'unknown', dueAt: null, error: clip(error), now }).changes === 1;
   }
 
-  /** Closes a leased row without calling the provider (skipped, expired). */
-  finishUnsent(id: number, owner: string, status: 'skipped' | 'expired', reason: string, now: number): boolean {
+  /**
+   * False when a reminder no longer matches its appointment (cancelled, or moved) even though no
+   * change listener cancelled it: a crash between a move and its announcement, or a write path
+   * that emits nothing. Rows without an appointment record are not second-guessed.
+   */
+  reminderStillValid(row: OutboxRow): boolean {
+    if (row.kind !== 'reminder' || row.appointment_id === null) return true;
+    const a = this.s.appointment.get(row.appointment_id);
+    return !a || (a.status === 'confirmed' && a.start_ms === row.appointment_start_ms);
+  }
+
+  /** Closes a leased row without calling the provider (skipped, expired, or a stale reminder). */
+  finishUnsent(id: number, owner: string, status: 'skipped' | 'expired' | 'cancelled', reason: string, now: number): boolean {
     return this.s.finishUnsent.run({ id, owner, status, error: reason, now }).changes === 1;
   }
 

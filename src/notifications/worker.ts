@@ -47,13 +47,15 @@ export interface RunSummary {
   unknown: number;
   skipped: number;
   expired: number;
+  /** Reminders whose appointment was cancelled or moved without the outbox being told. */
+  stale: number;
   /** Rows found abandoned in `sending` by a dead or stuck worker. */
   recovered: number;
   /** Rows cancelled or taken over between the claim and the send. */
   lost: number;
 }
 
-const emptySummary = (): RunSummary => ({ claimed: 0, sent: 0, retrying: 0, failed: 0, unknown: 0, skipped: 0, expired: 0, recovered: 0, lost: 0 });
+const emptySummary = (): RunSummary => ({ claimed: 0, sent: 0, retrying: 0, failed: 0, unknown: 0, skipped: 0, expired: 0, stale: 0, recovered: 0, lost: 0 });
 
 function add(a: RunSummary, b: RunSummary): RunSummary {
   const out = { ...a };
@@ -140,6 +142,9 @@ export class OutboxWorker {
     const { outbox, clock, logger } = this.o;
     if (row.expires_at !== null && claimedAt >= row.expires_at) {
       return outbox.finishUnsent(row.id, this.owner, 'expired', 'not sent before the appointment started', clock.now()) ? 'expired' : 'lost';
+    }
+    if (!outbox.reminderStillValid(row)) {
+      return outbox.finishUnsent(row.id, this.owner, 'cancelled', 'the appointment was cancelled or moved', clock.now()) ? 'stale' : 'lost';
     }
     if (!this.o.sender) {
       return outbox.finishUnsent(row.id, this.owner, 'skipped', SKIPPED_NO_PROVIDER, clock.now()) ? 'skipped' : 'lost';

@@ -140,6 +140,20 @@ describe('moves and cancels', () => {
     expect(movedText[0]!.to_phone).toBe(CUSTOMER);
   });
 
+  it('a reminder whose appointment moved without telling the outbox (crash before the announcement) is not sent', async () => {
+    const d = setup('2026-11-20T09:00');
+    const id = await book(d, '2026-11-25T10:00', { staff_name: 'Sam' });
+    await d.notifier.worker.runUntilIdle();
+    const [r24] = reminders(d, id);
+    // The booking service moves with emit=false and announces after the calendar agrees; a crash in
+    // between leaves the store moved and the outbox unaware.
+    const start = local('2026-11-25T15:00');
+    d.store.appointments.move(id, { start, end: start + 45 * MIN, blockStart: start, blockEnd: start + 45 * MIN }, d.clock.now(), false);
+    d.clock.set(r24!.due_at);
+    expect(await d.notifier.worker.runDue()).toMatchObject({ claimed: 1, stale: 1, sent: 0 });
+    expect(d.notifier.outbox.get(r24!.id)).toMatchObject({ status: 'cancelled', last_error: 'the appointment was cancelled or moved' });
+  });
+
   it('a cancel stops the reminders and sends one cancellation', async () => {
     const d = setup('2026-11-20T09:00');
     const id = await book(d, '2026-11-25T10:00', { staff_name: 'Sam' });
