@@ -5,6 +5,7 @@
 import express, { type NextFunction, type Request, type Response } from 'express';
 import type { Deps } from './deps.js';
 import { adminRouter } from './http/admin.js';
+import { notificationsRouter } from './http/notifications.js';
 import { toolsRouter } from './http/tools.js';
 import { vapiRouter } from './platforms/vapi.js';
 
@@ -36,6 +37,7 @@ export function createApp(deps: Deps): express.Express {
 
   app.use('/tools', toolsRouter(deps));
   app.use('/webhooks/vapi', vapiRouter(deps));
+  app.use('/admin/notifications', notificationsRouter(deps));
   app.use('/admin', adminRouter(deps));
 
   app.use((_req, res) => {

@@ -11,6 +11,7 @@ import type { Env } from './config/env.js';
 import type { Clock } from './domain/clock.js';
 import type { IdGenerator } from './domain/ids.js';
 import { Speech } from './domain/speech.js';
+import type { Notifier } from './notifications/index.js';
 import { compileRules, type ScheduleRules } from './slots/rules.js';
 import type { Store } from './store/index.js';
 
@@ -26,6 +27,8 @@ export interface Deps {
   ids: IdGenerator;
   locks: KeyedMutex;
   limits: WriteLimits;
+  /** SMS outbox and worker; absent in processes that do not send (the admin routes then say so). */
+  notifier?: Notifier;
 }
 
 export interface DepsInput {

@@ -9,6 +9,7 @@ import { systemClock } from './domain/clock.js';
 import { randomIds } from './domain/ids.js';
 import { makeDeps } from './deps.js';
 import { createLogger } from './logger.js';
+import { createNotifier } from './notifications/index.js';
 import { createStore } from './store/index.js';
 
 async function main(): Promise<void> {
@@ -20,6 +21,9 @@ async function main(): Promise<void> {
   const calendar = createCalendarProvider(settings, { store, clock: systemClock, logger, timeZone: config.business.timeZone });
 
   const deps = makeDeps({ config, settings, calendar, store, clock: systemClock, logger, ids: randomIds });
+  // Registered before anything can change an appointment: every change from here on has its SMS rows.
+  const notifier = createNotifier(deps);
+  deps.notifier = notifier;
   await releaseStaleReservations(deps);
   // Replays older than the TTL are no longer answered from the record; keep the table small.
   const housekeeping = () => {
@@ -35,16 +39,20 @@ async function main(): Promise<void> {
       { port: settings.PORT, business: config.business.name, calendar: calendar.name, config: config.source },
       `Bookline listening on http://localhost:${settings.PORT}`,
     );
+    notifier.start();
   });
 
   const stop = (signal: string) => {
     logger.info({ signal }, 'shutting down');
     clearInterval(maintenance);
-    server.close(() => {
+    // A send in progress finishes and records its message id before the database closes.
+    const closed = new Promise<void>((resolve) => server.close(() => resolve()));
+    void Promise.allSettled([closed, notifier.stop()]).then(() => {
       store.close();
       process.exit(0);
     });
-    setTimeout(() => process.exit(0), 5000).unref();
+    // Long enough for an SMS send in flight to finish and be recorded (SMS_SEND_TIMEOUT_MS).
+    setTimeout(() => process.exit(0), settings.SMS_SEND_TIMEOUT_MS + 2000).unref();
   };
   process.on('SIGTERM', () => stop('SIGTERM'));
   process.on('SIGINT', () => stop('SIGINT'));

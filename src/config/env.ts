@@ -94,6 +94,27 @@ export const envSchema = z.object({
   /** Consecutive failed attempts that open the circuit; 0 disables the breaker. */
   REMOTE_BREAKER_THRESHOLD: int(5, 0, 1_000),
   REMOTE_BREAKER_HALF_OPEN_MS: int(30_000, 100, 3_600_000),
+
+  // --- SMS (Telnyx) --- confirmations and reminders; see docs/sms.md
+  /** Telnyx API v2 key. Unset = no SMS provider: messages are recorded as skipped, nothing is sent. */
+  TELNYX_API_KEY: optionalString,
+  /** Sending number in E.164 (or short code / alphanumeric sender id). This or the profile is required with a key. */
+  TELNYX_FROM_NUMBER: optionalString,
+  /** Messaging profile id (number pools, alphanumeric senders). */
+  TELNYX_MESSAGING_PROFILE_ID: optionalString,
+  /** API base URL, for regional endpoints and local fakes in tests. */
+  TELNYX_API_BASE_URL: z.url().default('https://api.telnyx.com/v2'),
+  /** How often the in-process worker looks for due messages; 0 = no worker (run `npm run reminders:run` from cron). */
+  SMS_WORKER_INTERVAL_MS: int(15_000, 0, 3_600_000),
+  /** Time allowed for one Telnyx send before its outcome counts as unknown. */
+  SMS_SEND_TIMEOUT_MS: int(10_000, 500, 120_000),
+  /** Sends per message before it is marked failed. */
+  SMS_MAX_ATTEMPTS: int(3, 1, 10),
+  /** First retry delay; doubled per attempt, with jitter. */
+  SMS_RETRY_BASE_MS: int(30_000, 0, 3_600_000),
+  /** After an interrupted send, send again (at least once) instead of marking it unknown (at most once). */
+  SMS_RESEND_ON_UNKNOWN: bool(false),
+  // --- end SMS (Telnyx) ---
 });
 
 export type Env = z.output<typeof envSchema>;

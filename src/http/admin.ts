@@ -21,11 +21,10 @@ const blockBody = z
   })
   .strict();
 
-export function adminRouter(deps: Deps): Router {
-  const router = Router();
+/** `Authorization: Bearer $ADMIN_API_KEY`, or 404 when no key is configured. Shared by every /admin router. */
+export function requireAdmin(deps: Deps) {
   const key = deps.settings.ADMIN_API_KEY;
-
-  router.use((req: Request, res: Response, next: NextFunction) => {
+  return (req: Request, res: Response, next: NextFunction) => {
     if (!key) {
       res.status(404).json({ error: 'Admin endpoints are disabled: set ADMIN_API_KEY to enable them.' });
       return;
@@ -36,7 +35,12 @@ export function adminRouter(deps: Deps): Router {
       return;
     }
     next();
-  });
+  };
+}
+
+export function adminRouter(deps: Deps): Router {
+  const router = Router();
+  router.use(requireAdmin(deps));
 
   router.get('/calls', (req, res) => {
     const limit = Math.min(Math.max(Number(req.query.limit) || 50, 1), 500);
