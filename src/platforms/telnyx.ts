@@ -8,9 +8,10 @@
  * tool request names its call in `x-telnyx-call-control-id`. When that is missing, a templated
  * `x-caller-number: {{telnyx_end_user_target}}` header, and last the model's own argument, are used.
  *
- * See shared/reference/voice-platform-wire-formats.md section 2. The `telnyx` SDK's
- * webhooks.unwrap() checks Standard Webhooks HMAC headers, not Telnyx's Ed25519 ones, so the check
- * is done here with node:crypto.
+ * See shared/reference/voice-platform-wire-formats.md section 2. The signature is checked here with
+ * node:crypto rather than the `telnyx` SDK's webhooks.unwrap(): several v7 releases' unwrap() checked
+ * Standard Webhooks HMAC headers instead of Telnyx's Ed25519 ones, and ours reads "now" from
+ * deps.clock. test/platforms/signatures.test.ts pins that both agree on the installed version.
  */
 import type { KeyObject } from 'node:crypto';
 import { Router } from 'express';
