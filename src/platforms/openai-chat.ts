@@ -153,10 +153,6 @@ class SseWriter implements Sink {
   }
 }
 
-function ourTools(): ChatCompletionTool[] {
-  return FORMATS.openai(TOOLS) as ChatCompletionTool[];
-}
-
 /** Function tools the client brought, minus any that shadow ours. */
 function clientTools(req: ChatRequest): ChatCompletionTool[] {
   return (req.tools ?? []).filter(
@@ -173,7 +169,9 @@ async function upstreamTurn(client: OpenAI, params: ChatCompletionCreateParamsBa
       .map((c) => ({ id: c.id, name: c.function.name, arguments: c.function.arguments }));
     return { content: choice?.message.content ?? '', calls, finishReason: choice?.finish_reason ?? 'stop', usage: completion.usage };
   }
-  const stream = await client.chat.completions.create({ ...params, stream: true, stream_options: { include_usage: true } }, { signal });
+  // No stream_options.include_usage: not every OpenAI-compatible server accepts it, and a streamed
+  // answer to our client carries no usage anyway.
+  const stream = await client.chat.completions.create({ ...params, stream: true }, { signal });
   let content = '';
   let finishReason = 'stop';
   let usage: OpenAI.CompletionUsage | undefined;
@@ -211,6 +209,7 @@ function addUsage(total: OpenAI.CompletionUsage | undefined, more: OpenAI.Comple
 export function openaiChatRouter(deps: Deps): Router {
   const router = Router();
   const client = upstreamClient(deps.settings);
+  const ourTools = FORMATS.openai(TOOLS) as ChatCompletionTool[];
   router.use(jsonBody('1mb'));
   router.use(
     requireBearer(
@@ -259,7 +258,7 @@ export function openaiChatRouter(deps: Deps): Router {
 
     const extraTools = clientTools(body);
     const clientNames = new Set(extraTools.map((t) => (t as { function: { name: string } }).function.name));
-    const tools = [...ourTools(), ...extraTools];
+    const tools = [...ourTools, ...extraTools];
     const messages: ChatCompletionMessageParam[] = [
       { role: 'system', content: systemPrompt(deps) },
       ...(body.messages as unknown as ChatCompletionMessageParam[]),
