@@ -7,6 +7,7 @@ import type { Deps } from './deps.js';
 import { adminRouter } from './http/admin.js';
 import { notificationsRouter } from './http/notifications.js';
 import { toolsRouter } from './http/tools.js';
+import { mountPlatforms, toolsApiAuth } from './platforms/index.js';
 import { vapiRouter } from './platforms/vapi.js';
 
 export interface RawBodyRequest extends Request {
@@ -17,6 +18,10 @@ export function createApp(deps: Deps): express.Express {
   const app = express();
   app.disable('x-powered-by');
   app.set('trust proxy', true);
+  // --- Platforms: Telnyx, Retell, ElevenLabs, MCP, /v1 chat (src/platforms). Before the shared JSON
+  // parser: each parses its own body (Retell's transcripts need a larger limit) and answers an
+  // unreadable one in its platform's format.
+  mountPlatforms(app, deps);
   app.use(
     express.json({
       limit: '256kb',
@@ -35,7 +40,7 @@ export function createApp(deps: Deps): express.Express {
     res.status(calendar.ok ? 200 : 503).json({ ok: calendar.ok, calendar: { provider: deps.calendar.name, ...calendar } });
   });
 
-  app.use('/tools', toolsRouter(deps));
+  app.use('/tools', toolsApiAuth(deps), toolsRouter(deps));
   app.use('/webhooks/vapi', vapiRouter(deps));
   app.use('/admin/notifications', notificationsRouter(deps));
   app.use('/admin', adminRouter(deps));

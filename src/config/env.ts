@@ -115,6 +115,25 @@ export const envSchema = z.object({
   /** After an interrupted send, send again (at least once) instead of marking it unknown (at most once). */
   SMS_RESEND_ON_UNKNOWN: bool(false),
   // --- end SMS (Telnyx) ---
+
+  // --- Platforms --- (src/platforms/*). An unset secret leaves that entry point OPEN: convenient in
+  // development, never what you want on the internet.
+  /** Telnyx account Ed25519 public key (base64, Mission Control > Keys & Credentials). Unset = unsigned requests accepted. */
+  TELNYX_PUBLIC_KEY: optionalString,
+  /** Retell API key with the webhook badge; it signs X-Retell-Signature. Unset = no check. */
+  RETELL_API_KEY: optionalString,
+  /** Secret ElevenLabs sends as Authorization: Bearer (server tools are not signed). Unset = no check. */
+  ELEVENLABS_TOOL_SECRET: optionalString,
+  /** Bearer key for POST /tools/*, /mcp and /v1/chat/completions. Unset = no check. */
+  TOOLS_API_KEY: optionalString,
+  /** Upstream OpenAI-compatible API for /v1/chat/completions, e.g. https://api.openai.com/v1. Unset = endpoint answers 503. */
+  OPENAI_BASE_URL: optionalString,
+  OPENAI_API_KEY: optionalString,
+  /** Upstream model; unset = the model named in each request. */
+  OPENAI_MODEL: optionalString,
+  /** Tool-calling rounds per chat request before the model must answer in words. */
+  CHAT_MAX_TOOL_ROUNDS: int(5, 1, 20),
+  // --- end Platforms ---
 });
 
 export type Env = z.output<typeof envSchema>;
