@@ -5,6 +5,7 @@ import { releaseStaleReservations } from './booking/recovery.js';
 import { createCalendarProvider } from './calendar/index.js';
 import { ConfigError, loadBusinessConfig } from './config/business.js';
 import { readEnv } from './config/env.js';
+import { checkEntryPoints } from './config/security.js';
 import { systemClock } from './domain/clock.js';
 import { randomIds } from './domain/ids.js';
 import { makeDeps } from './deps.js';
@@ -15,6 +16,8 @@ import { createStore } from './store/index.js';
 async function main(): Promise<void> {
   const settings = readEnv();
   const logger = createLogger(settings.LOG_LEVEL);
+  const open = checkEntryPoints(settings);
+  if (open.length) logger.warn({ open: open.map((p) => p.paths) }, 'entry points without authentication (fine for local development; set their secrets before exposing this server)');
   const config = loadBusinessConfig(settings.BUSINESS_CONFIG);
   const store = createStore(settings.DATABASE_PATH ?? join(settings.DATA_DIR, 'bookline.db'));
 

@@ -52,6 +52,16 @@ export const envSchema = z.object({
   PUBLIC_BASE_URL: z.string().default('http://localhost:3000'),
   /** Shared secret Vapi sends in X-Vapi-Secret or Authorization: Bearer. Unset = no check. */
   VAPI_SECRET: optionalString,
+  /** Vapi HMAC credential secret (x-signature over "{timestamp}.{body}", sha256, hex). Alternative to VAPI_SECRET. */
+  VAPI_HMAC_SECRET: optionalString,
+  /**
+   * Entry points allowed to run without authentication when NODE_ENV=production, comma-separated
+   * (vapi, telnyx, retell, elevenlabs, tools). Anything else open refuses to start.
+   */
+  ALLOW_OPEN_ENTRY_POINTS: z
+    .string()
+    .optional()
+    .transform((v) => new Set((v ?? '').split(',').map((s) => s.trim()).filter(Boolean))),
   /** Bearer key for /admin/*. Unset = admin endpoints disabled. */
   ADMIN_API_KEY: optionalString,
   /** Overall budget for one tool call against a remote calendar, well inside Vapi's 20 s timeout. */

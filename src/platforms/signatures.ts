@@ -93,3 +93,27 @@ export function requireBearer(secret: () => string | undefined, deny: (res: Resp
     deny(res);
   };
 }
+
+export const VAPI_HMAC_TOLERANCE_MS = 5 * 60 * 1000;
+
+/**
+ * Vapi's HMAC credential with its defaults (server-authentication docs; SDK HmacAuthenticationPlan):
+ * `x-signature` = hex HMAC-SHA256(secret, `${x-timestamp}.${rawBody}`). The timestamp's unit is not
+ * documented, so seconds and milliseconds are both read (a 13-digit value is milliseconds).
+ */
+export function verifyVapiHmac(raw: Buffer, signature: string | undefined, timestamp: string | undefined, secret: string, nowMs: number): Verdict {
+  if (!signature || !timestamp) return fail('missing x-signature or x-timestamp');
+  if (!/^\d{9,13}$/.test(timestamp)) return fail('malformed x-timestamp');
+  const tsMs = timestamp.length >= 13 ? Number(timestamp) : Number(timestamp) * 1000;
+  if (Math.abs(nowMs - tsMs) > VAPI_HMAC_TOLERANCE_MS) return fail('stale x-timestamp');
+  const given = signature.trim().replace(/^sha256=/i, '');
+  if (!/^[0-9a-fA-F]{64}$/.test(given)) return fail('malformed x-signature');
+  const expected = createHmac('sha256', secret).update(`${timestamp}.`).update(raw).digest();
+  return timingSafeEqual(expected, Buffer.from(given, 'hex')) ? { ok: true } : fail('bad signature');
+}
+
+/** Builds Vapi HMAC headers for a body; used by tests and handy for curl. */
+export function signVapiHmac(body: string, secret: string, nowMs: number): Record<string, string> {
+  const ts = String(Math.floor(nowMs / 1000));
+  return { 'x-timestamp': ts, 'x-signature': createHmac('sha256', secret).update(`${ts}.${body}`).digest('hex') };
+}

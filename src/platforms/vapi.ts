@@ -6,7 +6,9 @@
  */
 import { Router } from 'express';
 import type { Deps } from '../deps.js';
+import type { RawBodyRequest } from '../app.js';
 import { bearerToken, safeEqual } from '../http/auth.js';
+import { verifyVapiHmac } from './signatures.js';
 import { runTool } from '../tools/registry.js';
 
 export interface VapiToolCall {
@@ -61,10 +63,16 @@ export function parseVapiMessage(body: unknown): VapiEnvelope | undefined {
 export function vapiRouter(deps: Deps): Router {
   const router = Router();
   router.post('/', async (req, res) => {
+    // Either credential Vapi offers is enough: a shared secret (X-Vapi-Secret or bearer), or HMAC.
     const secret = deps.settings.VAPI_SECRET;
-    if (secret) {
+    const hmacSecret = deps.settings.VAPI_HMAC_SECRET;
+    if (secret || hmacSecret) {
       const given = req.get('x-vapi-secret') ?? bearerToken(req);
-      if (!given || !safeEqual(given, secret)) {
+      const bySecret = secret !== undefined && given !== undefined && safeEqual(given, secret);
+      const byHmac =
+        hmacSecret !== undefined &&
+        verifyVapiHmac((req as RawBodyRequest).rawBody ?? Buffer.alloc(0), req.get('x-signature'), req.get('x-timestamp'), hmacSecret, deps.clock.now()).ok;
+      if (!bySecret && !byHmac) {
         res.status(401).json({ error: 'unauthorized' });
         return;
       }

@@ -170,3 +170,38 @@ afterAll(() => {
   // Visible in the test output: which outcomes each tool's fuzzing reached.
   for (const [tool, codes] of seen) console.log(`fuzz ${tool}: ${[...codes].sort().join(', ')}`);
 });
+
+describe('fuzzing every platform envelope', () => {
+  const routes = [
+    '/webhooks/telnyx/book_appointment',
+    '/webhooks/telnyx/list_appointments',
+    '/webhooks/telnyx/nope',
+    '/webhooks/telnyx/dynamic-variables',
+    '/webhooks/retell',
+    '/webhooks/retell/find_available_slots',
+    '/webhooks/elevenlabs',
+    '/webhooks/elevenlabs/cancel_appointment',
+    '/mcp',
+  ];
+  const envelope = fc.oneof(
+    fc.json(),
+    fc.record({ name: fc.constantFrom(...TOOLS.map((t) => t.name), 'zap'), call: fc.oneof(oddValues, fc.record({ call_id: oddValues, from_number: oddValues, direction: oddValues })), args: fc.oneof(oddValues, nearValid('book_appointment')) }, { requiredKeys: [] }).map((o) => JSON.stringify(o)),
+    fc.record({ tool_call_id: oddValues, tool_name: fc.constantFrom(...TOOLS.map((t) => t.name), 'zap'), caller_id: oddValues, parameters: fc.oneof(oddValues, nearValid('reschedule_appointment')) }, { requiredKeys: [] }).map((o) => JSON.stringify(o)),
+    fc.record({ jsonrpc: fc.constant('2.0'), id: fc.oneof(fc.integer(), fc.string()), method: fc.constantFrom('tools/call', 'tools/list', 'initialize', 'x'), params: fc.record({ name: fc.constantFrom(...TOOLS.map((t) => t.name), 'zap'), arguments: fc.oneof(oddValues, nearValid('find_available_slots')) }, { requiredKeys: [] }) }).map((o) => JSON.stringify(o)),
+    fc.string({ maxLength: 300 }),
+  );
+
+  it('Telnyx, Retell, ElevenLabs and MCP never answer 5xx, whatever the body', async () => {
+    const app = createApp(deps);
+    await fc.assert(
+      fc.asyncProperty(fc.constantFrom(...routes), envelope, async (route, raw) => {
+        const res = await request(app)
+          .post(route)
+          .set({ 'content-type': 'application/json', accept: 'application/json, text/event-stream', 'x-telnyx-call-control-id': 'fuzz' })
+          .send(raw);
+        expect(res.status).toBeLessThan(500);
+      }),
+      { numRuns: 600, seed: 2718 },
+    );
+  });
+});
