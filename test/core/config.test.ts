@@ -71,3 +71,18 @@ describe('env', () => {
     expect(() => parseEnv({ TRUST_MODEL_PHONE: 'maybe' })).toThrow(/TRUST_MODEL_PHONE: expected true or false/);
   });
 });
+
+describe('.env.example', () => {
+  it('lists every variable the service reads, and nothing it does not', async () => {
+    const { readFileSync } = await import('node:fs');
+    const { envSchema } = await import('../../src/config/env.js');
+    const text = readFileSync('.env.example', 'utf8');
+    const listed = new Set([...text.matchAll(/^#?\s?([A-Z][A-Z0-9_]+)=/gm)].map((m) => m[1]));
+    const read = Object.keys(envSchema.shape);
+    expect(read.filter((k) => !listed.has(k))).toEqual([]);
+    expect([...listed].filter((k) => !read.includes(k!))).toEqual([]);
+    // The listed values parse (uncommented ones are the defaults).
+    const values = Object.fromEntries([...text.matchAll(/^([A-Z][A-Z0-9_]+)=(.*)$/gm)].map((m) => [m[1], m[2]]));
+    expect(() => parseEnv(values)).not.toThrow();
+  });
+});
