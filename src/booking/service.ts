@@ -192,15 +192,13 @@ export async function book(deps: Deps, input: BookInput, signal?: AbortSignal): 
         return undefined;
       }
       if (!ruleCheck(deps, service, [staff], input.start, fb.busy).ok) return undefined;
-      const id = deps.ids.appointmentId();
-      const reserved = deps.store.appointments.reserve(
+      return writeBooking(
+        deps,
         {
-          id,
-          serviceId: service.id,
-          staffId: staff.id,
+          service,
+          staff,
           staffRequested: input.staff !== undefined,
-          calendarId: staff.calendarId,
-          ...times,
+          times,
           customerName: input.customerName,
           customerPhone: input.customerPhone,
           customerEmail: input.customerEmail ?? null,
@@ -208,30 +206,9 @@ export async function book(deps: Deps, input: BookInput, signal?: AbortSignal): 
           source: input.source ?? null,
           requestKey: input.requestKey ?? null,
         },
-        deps.clock.now(),
+        true,
+        signal,
       );
-      if (!reserved) return undefined;
-      let eventId: string;
-      try {
-        ({ eventId } = await deps.calendar.createEvent(
-          {
-            appointmentId: id,
-            calendarId: staff.calendarId,
-            ...times,
-            summary: `${service.name} - ${input.customerName}`,
-            description: eventDescription(id, input),
-            timeZone: deps.rules.zone,
-            customerPhone: input.customerPhone,
-            serviceId: service.id,
-          },
-          signal,
-        ));
-      } catch (err) {
-        deps.store.appointments.release(id);
-        await removeOrphan(deps, staff.calendarId, id);
-        throw err instanceof BookingError ? err : new CalendarUnavailableError(undefined, { cause: err });
-      }
-      return deps.store.appointments.confirm(id, eventId, deps.clock.now());
     });
     if (booked) return booked;
   }
@@ -239,16 +216,76 @@ export async function book(deps: Deps, input: BookInput, signal?: AbortSignal): 
   throw await timeFailure(deps, 'SLOT_UNAVAILABLE', failCtx, signal);
 }
 
-function eventDescription(id: string, input: BookInput): string {
-  return [
-    `Customer: ${input.customerName}`,
-    `Phone: ${input.customerPhone}`,
-    input.customerEmail ? `Email: ${input.customerEmail}` : undefined,
-    input.notes ? `Notes: ${input.notes}` : undefined,
+interface NewBooking {
+  service: ServiceConfig;
+  staff: StaffConfig;
+  staffRequested: boolean;
+  times: { start: number; end: number; blockStart: number; blockEnd: number };
+  customerName: string;
+  customerPhone: string;
+  customerEmail: string | null;
+  notes: string | null;
+  source: string | null;
+  requestKey?: string | null;
+  rescheduledFrom?: string;
+}
+
+/**
+ * Reservation -> calendar event -> confirmation, for one staff member whose lock the caller holds.
+ * Undefined when another booking got the time first. If the calendar write fails, the reservation is
+ * released and any event it may have left is removed, so nothing half-made survives.
+ */
+async function writeBooking(deps: Deps, b: NewBooking, announce: boolean, signal?: AbortSignal): Promise<Appointment | undefined> {
+  const id = deps.ids.appointmentId();
+  const reserved = deps.store.appointments.reserve(
+    {
+      id,
+      serviceId: b.service.id,
+      staffId: b.staff.id,
+      staffRequested: b.staffRequested,
+      calendarId: b.staff.calendarId,
+      ...b.times,
+      customerName: b.customerName,
+      customerPhone: b.customerPhone,
+      customerEmail: b.customerEmail,
+      notes: b.notes,
+      source: b.source,
+      requestKey: b.requestKey ?? null,
+    },
+    deps.clock.now(),
+  );
+  if (!reserved) return undefined;
+  const description = [
+    `Customer: ${b.customerName}`,
+    `Phone: ${b.customerPhone}`,
+    b.customerEmail ? `Email: ${b.customerEmail}` : undefined,
+    b.notes ? `Notes: ${b.notes}` : undefined,
     `Appointment id: ${id}`,
+    b.rescheduledFrom ? `Rescheduled from ${b.rescheduledFrom}` : undefined,
   ]
     .filter(Boolean)
     .join('\n');
+  let eventId: string;
+  try {
+    ({ eventId } = await deps.calendar.createEvent(
+      {
+        appointmentId: id,
+        calendarId: b.staff.calendarId,
+        ...b.times,
+        summary: `${b.service.name} - ${b.customerName}`,
+        description,
+        timeZone: deps.rules.zone,
+        customerPhone: b.customerPhone,
+        serviceId: b.service.id,
+      },
+      signal,
+    ));
+  } catch (err) {
+    deps.store.appointments.release(id);
+    await removeOrphan(deps, b.staff.calendarId, id);
+    throw err instanceof BookingError ? err : new CalendarUnavailableError(undefined, { cause: err });
+  }
+  return deps.store.appointments.confirm(id, eventId, deps.clock.now(), announce);
 }
 
 /**
@@ -377,45 +414,25 @@ export async function reschedule(deps: Deps, phone: string, appointmentId: strin
       // Another staff member: book the new time first, then release the old one, so a failure
       // leaves the caller with the appointment they had.
       if (!ruleCheck(deps, service, [staff], newStart, fb.busy).ok) return undefined;
-      const id = deps.ids.appointmentId();
-      const ok = deps.store.appointments.reserve(
+      const created = await writeBooking(
+        deps,
         {
-          id,
-          serviceId: service.id,
-          staffId: staff.id,
+          service,
+          staff,
           staffRequested: false,
-          calendarId: staff.calendarId,
-          ...times,
+          times,
           customerName: appt.customerName,
           customerPhone: appt.customerPhone,
           customerEmail: appt.customerEmail,
           notes: appt.notes,
           source: appt.source,
+          rescheduledFrom: appt.id,
         },
-        deps.clock.now(),
+        false,
+        signal,
       );
-      if (!ok) return undefined;
-      let eventId: string;
-      try {
-        ({ eventId } = await deps.calendar.createEvent(
-          {
-            appointmentId: id,
-            calendarId: staff.calendarId,
-            ...times,
-            summary: `${service.name} - ${appt.customerName}`,
-            description: `Customer: ${appt.customerName}\nPhone: ${appt.customerPhone}\nAppointment id: ${id}\nRescheduled from ${appt.id}`,
-            timeZone: deps.rules.zone,
-            customerPhone: appt.customerPhone,
-            serviceId: service.id,
-          },
-          signal,
-        ));
-      } catch (err) {
-        deps.store.appointments.release(id);
-        throw err instanceof BookingError ? err : new CalendarUnavailableError(undefined, { cause: err });
-      }
-      const created = deps.store.appointments.confirm(id, eventId, deps.clock.now(), false);
-      deps.store.appointments.cancel(appt.id, `rescheduled to ${id}`, deps.clock.now(), false);
+      if (!created) return undefined;
+      deps.store.appointments.cancel(appt.id, `rescheduled to ${created.id}`, deps.clock.now(), false);
       if (appt.eventId) {
         await deps.calendar.cancelEvent(appt.calendarId, appt.eventId, signal).catch((err: unknown) => {
           deps.logger.error({ err, appointmentId: appt.id, eventId: appt.eventId }, 'old event not removed after a move; remove it by hand');

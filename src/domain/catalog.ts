@@ -72,6 +72,18 @@ export function eligibleStaff(cfg: BusinessConfig, service: ServiceConfig): Staf
   return service.staff.length === 0 ? cfg.staff : cfg.staff.filter((s) => service.staff.includes(s.id));
 }
 
+/**
+ * A service and who may do it: the named staff member (who must be eligible), or everyone eligible.
+ */
+export function serviceAndStaff(cfg: BusinessConfig, serviceName: string, staffName: string | undefined): { service: ServiceConfig; named?: StaffConfig; staff: StaffConfig[] } {
+  const service = findService(cfg, serviceName);
+  const eligible = eligibleStaff(cfg, service);
+  if (!staffName) return { service, staff: eligible };
+  const named = findStaff(cfg, staffName);
+  if (!eligible.some((s) => s.id === named.id)) throw staffCannotDo(named, service, cfg);
+  return { service, named, staff: [named] };
+}
+
 export function staffCannotDo(staff: StaffConfig, service: ServiceConfig, cfg: BusinessConfig): UnknownStaffError {
   const names = eligibleStaff(cfg, service).map((s) => s.name);
   return new UnknownStaffError(`${staff.name} doesn't do ${service.name.toLowerCase()}; ${orList(names)} can. Would one of them work?`, {

@@ -1,6 +1,6 @@
 import { z } from 'zod';
 import { searchSlots } from '../booking/service.js';
-import { eligibleStaff, findService, findStaff, staffCannotDo } from '../domain/catalog.js';
+import { serviceAndStaff } from '../domain/catalog.js';
 import { isoDate, serviceName, staffName } from './args.js';
 import { defineTool } from './types.js';
 import { searchWindow, slotView, spreadSlots } from './window.js';
@@ -23,11 +23,7 @@ export const findAvailableSlots = defineTool({
     .strict(),
   mutating: false,
   async handler({ deps, signal }, input) {
-    const service = findService(deps.config, input.service_name);
-    const named = input.staff_name ? findStaff(deps.config, input.staff_name) : undefined;
-    const eligible = eligibleStaff(deps.config, service);
-    if (named && !eligible.some((s) => s.id === named.id)) throw staffCannotDo(named, service, deps.config);
-    const staff = named ? [named] : eligible;
+    const { service, named, staff } = serviceAndStaff(deps.config, input.service_name, input.staff_name);
     const window = searchWindow(deps, input.start_date, input.end_date);
     const n = input.max_results ?? deps.config.booking.defaultResults;
     const now = deps.clock.now();

@@ -1,6 +1,6 @@
 import { z } from 'zod';
 import { searchSlots } from '../booking/service.js';
-import { eligibleStaff, findService, findStaff, staffCannotDo } from '../domain/catalog.js';
+import { serviceAndStaff } from '../domain/catalog.js';
 import { orList } from '../domain/speech.js';
 import { parseWhen } from '../domain/when.js';
 import { bookingWindow } from '../slots/engine.js';
@@ -22,11 +22,7 @@ export const getNextAvailable = defineTool({
     .strict(),
   mutating: false,
   async handler({ deps, signal }, input) {
-    const service = findService(deps.config, input.service_name);
-    const named = input.staff_name ? findStaff(deps.config, input.staff_name) : undefined;
-    const eligible = eligibleStaff(deps.config, service);
-    if (named && !eligible.some((s) => s.id === named.id)) throw staffCannotDo(named, service, deps.config);
-    const staff = named ? [named] : eligible;
+    const { service, named, staff } = serviceAndStaff(deps.config, input.service_name, input.staff_name);
     const now = deps.clock.now();
     const { latest } = bookingWindow(deps.rules, now);
     let from = Math.max(now, input.after ? parseWhen(input.after, deps.rules.zone, 'after').ms : now);
