@@ -51,6 +51,8 @@ export interface HttpResult {
   baseline: LoadFigures & { runs: LoadFigures[] };
   find: ToolFigures;
   book: ToolFigures;
+  /** The same three with one connection: unqueued latency. */
+  single: { connections: number; durationSec: number; baseline: LoadFigures; find: ToolFigures; book: ToolFigures };
   memory: { serverPeakRssMb: number | null; serverIdleRssMb: number | null; baselinePeakRssMb: number | null };
   method: string;
 }
@@ -237,6 +239,12 @@ export async function benchHttp(opts: { quick: boolean }): Promise<HttpResult> {
     const find = await load({ port: server.port, durationSec, connections, nextBody: findBody('bench-find-') });
     const base2 = await load({ port: baseline.port, durationSec, connections, body: findBody('base-')() });
 
+    // One connection: the latency a single voice turn waits for when nothing is queued in front of it.
+    const oneSec = opts.quick ? 0.5 : 5;
+    const oneBase = await load({ port: baseline.port, durationSec: oneSec, connections: 1, body: findBody('base-')() });
+    const oneFind = await load({ port: server.port, durationSec: oneSec, connections: 1, nextBody: findBody('one-find-') });
+    const oneBook = await load({ port: server.port, durationSec: oneSec, connections: 1, nextBody: bookBody('one-book-') });
+
     const base: LoadFigures = {
       requestsPerSec: sig((base1.requestsPerSec + base2.requestsPerSec) / 2),
       p50Ms: sig((base1.p50Ms + base2.p50Ms) / 2),
@@ -245,7 +253,7 @@ export async function benchHttp(opts: { quick: boolean }): Promise<HttpResult> {
       non2xx: base1.non2xx + base2.non2xx,
       errors: base1.errors + base2.errors,
     };
-    const withTool = (figures: LoadFigures, prefix: string): ToolFigures => {
+    const withTool = (figures: LoadFigures, prefix: string, base: LoadFigures): ToolFigures => {
       const out = toolOutcomes(dbPath, prefix);
       return {
         ...figures,
@@ -256,12 +264,13 @@ export async function benchHttp(opts: { quick: boolean }): Promise<HttpResult> {
         p50Ratio: sig(figures.p50Ms / base.p50Ms),
       };
     };
-    const bookFigures = withTool(book, 'bench-book-');
-    const findFigures = withTool(find, 'bench-find-');
-    if (bookFigures.okRatio < 0.9) {
-      throw new Error(`only ${bookFigures.toolOk} of ${bookFigures.requests} bookings succeeded (${JSON.stringify(bookFigures.toolFailed)}); the booking figures would measure refusals`);
+    const bookFigures = withTool(book, 'bench-book-', base);
+    const findFigures = withTool(find, 'bench-find-', base);
+    const one = { connections: 1, durationSec: oneSec, baseline: oneBase, find: withTool(oneFind, 'one-find-', oneBase), book: withTool(oneBook, 'one-book-', oneBase) };
+    for (const b of [bookFigures, one.book]) {
+      if (b.okRatio < 0.9) throw new Error(`only ${b.toolOk} of ${b.requests} bookings succeeded (${JSON.stringify(b.toolFailed)}); the booking figures would measure refusals`);
     }
-    if (findFigures.okRatio < 0.99) throw new Error(`find_available_slots failed ${JSON.stringify(findFigures.toolFailed)}`);
+    for (const f of [findFigures, one.find]) if (f.okRatio < 0.99) throw new Error(`find_available_slots failed ${JSON.stringify(f.toolFailed)}`);
 
     return {
       connections,
@@ -269,6 +278,7 @@ export async function benchHttp(opts: { quick: boolean }): Promise<HttpResult> {
       baseline: { ...base, runs: [base1, base2] },
       find: findFigures,
       book: bookFigures,
+      single: one,
       memory: {
         serverPeakRssMb: memoryMb(server.proc.pid, 'VmHWM'),
         serverIdleRssMb,
@@ -277,7 +287,7 @@ export async function benchHttp(opts: { quick: boolean }): Promise<HttpResult> {
       method:
         `autocannon, ${connections} connections, ${durationSec} s per run over 127.0.0.1, POST /webhooks/vapi with a Vapi tool-calls envelope. ` +
         `Bookline: node --import tsx src/main.ts, embedded calendar, SQLite in a temp file (WAL, synchronous=FULL), LOG_LEVEL=silent, bench/business.json. ` +
-        `Baseline: bare Express 5 + express.json() answering a fixed body, same launch. Baseline measured before and after; mean used. Peak RSS = VmHWM of the server process after all runs.`,
+        `Baseline: bare Express 5 + express.json() answering a fixed body, same launch. Baseline measured before and after; mean used. Then the three again with 1 connection for unqueued latency. Peak RSS = VmHWM of the server process after all runs.`,
     };
   } finally {
     await Promise.all([stop(server), stop(baseline)]);

@@ -85,7 +85,22 @@ export function renderMarkdown(r: Results): string {
         ],
       ),
       '',
-      `Peak RSS under this load: server ${h.memory.serverPeakRssMb ?? 'n/a'} MB (${h.memory.serverIdleRssMb ?? 'n/a'} MB idle after start), baseline ${h.memory.baselinePeakRssMb ?? 'n/a'} MB. Both run under the tsx loader.`,
+      `One connection (${h.single.durationSec} s each): the latency of a single voice turn with nothing queued ahead of it.`,
+      '',
+      table(
+        ['Request', 'p50 ms', 'p99 ms', 'p50 ÷ baseline', 'tool ok'],
+        [
+          ['Baseline: bare Express, fixed JSON', ms(h.single.baseline.p50Ms), ms(h.single.baseline.p99Ms), '1x', 'n/a'],
+          ...(
+            [
+              ['`find_available_slots`', h.single.find],
+              ['`book_appointment`', h.single.book],
+            ] as const
+          ).map(([name, t]) => [name, ms(t.p50Ms), ms(t.p99Ms), times(t.p50Ratio), `${pct(t.okRatio)} (${t.toolOk.toLocaleString('en-US')})`]),
+        ],
+      ),
+      '',
+      `Peak RSS (VmHWM) of the server process after all HTTP runs: ${h.memory.serverPeakRssMb ?? 'n/a'} MB (${h.memory.serverIdleRssMb ?? 'n/a'} MB right after start); baseline ${h.memory.baselinePeakRssMb ?? 'n/a'} MB. Both run under the tsx loader.`,
     );
   }
 
