@@ -102,6 +102,8 @@ export async function benchGoogle(opts: { quick: boolean }): Promise<GoogleResul
       for (const [route, n] of Object.entries(counts)) if (route !== 'total') s.routes[route] = (s.routes[route] ?? 0) + n;
       s.wall.push(wall);
       if (out.result.ok) s.ok++;
+      // A refused call costs fewer requests than a real one; counting it would flatter the figures.
+      else throw new Error(`${op} failed against the fake: ${out.result.code} ${out.result.message}`);
       stats.set(op, s);
     };
 
