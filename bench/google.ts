@@ -22,8 +22,7 @@ import { randomIds } from '../src/domain/ids.js';
 import { makeDeps } from '../src/deps.js';
 import { createStore } from '../src/store/index.js';
 import { runTool } from '../src/tools/registry.js';
-import { BENCH_CONFIG } from './growth.js';
-import { DistinctSlots, phoneFor, sig, summarize } from './util.js';
+import { BENCH_CONFIG, DistinctSlots, phoneFor, sig, summarize } from './util.js';
 
 const PROVIDER = 'src/calendar/google.ts';
 const FAKE = 'test/fakes/google-calendar.ts';

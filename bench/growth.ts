@@ -22,9 +22,8 @@ import { randomIds } from '../src/domain/ids.js';
 import { makeDeps } from '../src/deps.js';
 import { createStore, type Store } from '../src/store/index.js';
 import { runTool } from '../src/tools/registry.js';
-import { DistinctSlots, phoneFor, sig, summarize } from './util.js';
+import { BENCH_CONFIG, DistinctSlots, phoneFor, sig, summarize } from './util.js';
 
-export const BENCH_CONFIG = 'bench/business.json';
 const HOUR = 3_600_000;
 const MINUTE = 60_000;
 const OPEN = 7;

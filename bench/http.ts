@@ -20,8 +20,7 @@ import autocannon from 'autocannon';
 import Database from 'better-sqlite3';
 import { DateTime } from 'luxon';
 import { loadBusinessConfig } from '../src/config/business.js';
-import { BENCH_CONFIG } from './growth.js';
-import { DistinctSlots, phoneFor, sig, summarize } from './util.js';
+import { BENCH_CONFIG, DistinctSlots, phoneFor, sig, summarize } from './util.js';
 
 export interface LoadFigures {
   requestsPerSec: number;

@@ -1,6 +1,9 @@
 /** Small shared pieces for the benchmark sections: seeded randomness, statistics, distinct booking slots. */
 import { DateTime } from 'luxon';
 
+/** The business the HTTP, growth and Google sections book against: 10 staff, 07:00-22:00 daily, no per-phone cap. */
+export const BENCH_CONFIG = 'bench/business.json';
+
 /** mulberry32: a tiny seeded PRNG so every run generates the same calendars. */
 export function prng(seed: number): () => number {
   let a = seed >>> 0;
