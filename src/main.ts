@@ -21,7 +21,7 @@ async function main(): Promise<void> {
   const config = loadBusinessConfig(settings.BUSINESS_CONFIG);
   const store = createStore(settings.DATABASE_PATH ?? join(settings.DATA_DIR, 'bookline.db'));
 
-  const calendar = createCalendarProvider(settings, { store, clock: systemClock, logger, timeZone: config.business.timeZone });
+  const calendar = await createCalendarProvider(settings, { store, clock: systemClock, logger, timeZone: config.business.timeZone });
 
   const deps = makeDeps({ config, settings, calendar, store, clock: systemClock, logger, ids: randomIds });
   // Registered before anything can change an appointment: every change from here on has its SMS rows.

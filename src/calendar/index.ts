@@ -2,18 +2,21 @@
 import type { Logger } from 'pino';
 import type { Env } from '../config/env.js';
 import type { Clock } from '../domain/clock.js';
-import { createRemotePolicy, remotePolicyOptionsFromEnv } from '../resilience/policy.js';
 import type { Store } from '../store/index.js';
 import { EmbeddedCalendar } from './embedded.js';
-import { GoogleCalendarProvider } from './google.js';
-import { buildGoogleCalendarClient, googleSettingsFromEnv } from './google-client.js';
 import type { CalendarProvider } from './provider.js';
 
-export function createCalendarProvider(settings: Env, deps: { store: Store; clock: Clock; logger: Logger; timeZone: string }): CalendarProvider {
+export async function createCalendarProvider(
+  settings: Env,
+  deps: { store: Store; clock: Clock; logger: Logger; timeZone: string },
+): Promise<CalendarProvider> {
   switch (settings.CALENDAR_PROVIDER) {
     case 'embedded':
       return new EmbeddedCalendar(deps.store.db, () => deps.clock.now());
     case 'google': {
+      // Loaded only when used: the googleapis client is most of the process's start-up memory.
+      const [{ GoogleCalendarProvider }, { buildGoogleCalendarClient, googleSettingsFromEnv }, { createRemotePolicy, remotePolicyOptionsFromEnv }] =
+        await Promise.all([import('./google.js'), import('./google-client.js'), import('../resilience/policy.js')]);
       const logger = deps.logger.child({ calendar: 'google' });
       return new GoogleCalendarProvider({
         client: buildGoogleCalendarClient(googleSettingsFromEnv(settings)),

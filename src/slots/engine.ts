@@ -15,13 +15,15 @@
  * DST: a range that spans a transition is enumerated on the wall-clock grid and converted one time at
  * a time; wall times that do not exist are skipped and repeated wall times are offered once.
  */
-import { DateTime, type Zone } from 'luxon';
+import { DateTime, IANAZone, type Zone } from 'luxon';
 import type { Interval } from '../calendar/provider.js';
 import type { MinuteRange } from '../config/business.js';
 import { firstEndingAfter, mergeIntervals, subtractIntervals } from './intervals.js';
 import type { ScheduleRules, ServiceTiming } from './rules.js';
 
 const MINUTE = 60_000;
+const HOUR = 60 * MINUTE;
+const DAY = 24 * HOUR;
 
 export type TimeOfDay = 'morning' | 'afternoon' | 'evening';
 
@@ -76,19 +78,25 @@ interface OpenRange {
 }
 
 interface Day {
-  dt: DateTime;
   iso: string;
   weekday: number;
   /** Local midnight expressed as if local time were UTC: lets us compute wall-clock minutes with arithmetic. */
   localMidnight: number;
+  /**
+   * The zone's offset (ms) when it is the same all day, which is every day but the two DST days a
+   * year: wall times then convert with one subtraction. Null on a transition day (exact path).
+   */
+  fixedOffsetMs: number | null;
+  zone: Zone;
   fullClosure: string | undefined;
   partialClosures: MinuteRange[];
   partialNames: { range: MinuteRange; name: string }[];
   cache: Map<MinuteRange[], OpenRange[]>;
 }
 
-function makeDay(rules: ScheduleRules, dt: DateTime): Day {
-  const iso = dt.toISODate()!;
+function makeDay(rules: ScheduleRules, zone: Zone, localMidnight: number): Day {
+  const date = new Date(localMidnight);
+  const iso = date.toISOString().slice(0, 10);
   let fullClosure: string | undefined;
   const partialNames: { range: MinuteRange; name: string }[] = [];
   for (const c of rules.closures) {
@@ -97,15 +105,43 @@ function makeDay(rules: ScheduleRules, dt: DateTime): Day {
     else partialNames.push({ range: { start: c.from, end: c.to }, name: c.name });
   }
   return {
-    dt,
     iso,
-    weekday: dt.weekday,
-    localMidnight: Date.UTC(dt.year, dt.month - 1, dt.day),
+    weekday: ((date.getUTCDay() + 6) % 7) + 1,
+    localMidnight,
+    fixedOffsetMs: fixedOffsetOf(zone, localMidnight),
+    zone,
     fullClosure,
     partialClosures: mergeIntervals(partialNames.map((p) => p.range)),
     partialNames,
     cache: new Map(),
   };
+}
+
+/**
+ * Zone offset lookups go through Intl and dominate a search, yet they are a pure function of the
+ * zone and the date (tz data does not change while the process runs), so they are memoised.
+ */
+const FIXED_OFFSETS = new Map<string, number | null>();
+
+function fixedOffsetOf(zone: Zone, localMidnight: number): number | null {
+  const key = `${zone.name}|${localMidnight}`;
+  let v = FIXED_OFFSETS.get(key);
+  if (v === undefined) {
+    // Every instant of this local day lies within [midnight - 14 h, midnight + 38 h] whatever the
+    // offset; the same offset at both ends means no transition falls inside the day.
+    const early = zone.offset(localMidnight - 14 * HOUR);
+    const late = zone.offset(localMidnight + 38 * HOUR);
+    v = early === late ? early * MINUTE : null;
+    if (FIXED_OFFSETS.size > 20_000) FIXED_OFFSETS.clear();
+    FIXED_OFFSETS.set(key, v);
+  }
+  return v;
+}
+
+/** Local midnight (as local-as-UTC ms) of the business-local day containing `instant`. */
+function localMidnightOf(rules: ScheduleRules, instant: number): number {
+  const dt = DateTime.fromMillis(instant, { zone: rules.zone });
+  return Date.UTC(dt.year, dt.month - 1, dt.day);
 }
 
 /**
@@ -136,9 +172,12 @@ function wallToMillis(zone: Zone, localMs: number): number {
   return hi;
 }
 
-function wallToDateTime(rules: ScheduleRules, day: Day, minute: number): DateTime {
-  if (minute >= 24 * 60) return day.dt.plus({ days: 1 }).startOf('day');
-  return DateTime.fromMillis(wallToMillis(day.dt.zone, day.localMidnight + minute * MINUTE), { zone: rules.zone });
+/** The instant a wall-clock minute of `day` falls on (1440 = the next midnight), and whether it exists. */
+function wallToInstant(day: Day, minute: number): { t: number; exists: boolean } {
+  const local = day.localMidnight + minute * MINUTE;
+  if (day.fixedOffsetMs !== null) return { t: local - day.fixedOffsetMs, exists: true };
+  const t = wallToMillis(day.zone, local);
+  return { t, exists: t + day.zone.offset(t) * MINUTE === local };
 }
 
 function openRanges(rules: ScheduleRules, day: Day, hours: MinuteRange[][]): OpenRange[] {
@@ -150,15 +189,14 @@ function openRanges(rules: ScheduleRules, day: Day, hours: MinuteRange[][]): Ope
   const joined = mergeIntervals(weekly);
   const mins = day.partialClosures.length ? subtractIntervals(joined, day.partialClosures) : joined;
   cached = mins.map((m) => {
-    const s = wallToDateTime(rules, day, m.start);
-    const e = wallToDateTime(rules, day, m.end);
-    return {
-      start: s.toMillis(),
-      end: e.toMillis(),
-      startMin: m.start,
-      endMin: m.end,
-      offsetMs: s.offset === e.offset ? s.offset * MINUTE : null,
-    };
+    const s = wallToInstant(day, m.start).t;
+    const e = wallToInstant(day, m.end).t;
+    let offsetMs = day.fixedOffsetMs;
+    if (offsetMs === null) {
+      const os = day.zone.offset(s);
+      offsetMs = os === day.zone.offset(e) ? os * MINUTE : null;
+    }
+    return { start: s, end: e, startMin: m.start, endMin: m.end, offsetMs };
   });
   day.cache.set(weekly, cached);
   return cached;
@@ -215,8 +253,11 @@ export function findSlots(q: SlotSearch): Slot[] {
     else byStart.set(start, { start, localMs, staffIds: [staffId] });
   };
 
-  for (let dt = DateTime.fromMillis(lo, { zone: rules.zone }).startOf('day'); dt.toMillis() < hiExcl; dt = dt.plus({ days: 1 })) {
-    const day = makeDay(rules, dt);
+  const zone = IANAZone.create(rules.zone);
+  // Days are walked in local-as-UTC arithmetic: adding DAY is always the next calendar date.
+  for (let midnight = localMidnightOf(rules, lo); ; midnight += DAY) {
+    const day = makeDay(rules, zone, midnight);
+    if (wallToInstant(day, 0).t >= hiExcl) break;
     if (day.fullClosure !== undefined) continue;
     for (const staff of merged) {
       for (const r of openRanges(rules, day, staff.hours)) {
@@ -241,9 +282,8 @@ export function findSlots(q: SlotSearch): Slot[] {
           let si = 0;
           const firstMin = Math.ceil(r.startMin / rules.slotIntervalMin) * rules.slotIntervalMin;
           for (let m = firstMin; m < r.endMin; m += rules.slotIntervalMin) {
-            const wdt = wallToDateTime(rules, day, m);
-            if (wdt.hour * 60 + wdt.minute !== m) continue; // in the spring-forward gap
-            const t = wdt.toMillis();
+            const { t, exists } = wallToInstant(day, m);
+            if (!exists) continue; // in the spring-forward gap
             while (si < segments.length && segments[si]!.end < t) si++;
             if (si === segments.length) break;
             if (t >= segments[si]!.start) add(t, day.localMidnight + m * MINUTE, staff.id, day);
@@ -281,7 +321,7 @@ export function checkStart(q: Omit<SlotSearch, 'from' | 'to' | 'timeOfDay'>, sta
   if (start >= latest) return { ok: false, code: 'TOO_FAR' };
 
   const startDt = DateTime.fromMillis(start, { zone: rules.zone });
-  const day = makeDay(rules, startDt.startOf('day'));
+  const day = makeDay(rules, IANAZone.create(rules.zone), Date.UTC(startDt.year, startDt.month - 1, startDt.day));
   if (day.fullClosure !== undefined) return { ok: false, code: 'CLOSED', closure: day.fullClosure };
   const hoursList = q.staff.map((s) => rules.staffHours.get(s.staffId) ?? rules.businessHours);
   if (hoursList.every((h) => (h[day.weekday] ?? []).length === 0)) return { ok: false, code: 'CLOSED' };
@@ -304,6 +344,6 @@ export function checkStart(q: Omit<SlotSearch, 'from' | 'to' | 'timeOfDay'>, sta
 
 /** Local open ranges of a day for one set of weekly hours, for messages ("we're open 9 to 5 that day"). */
 export function dayOpenRanges(rules: ScheduleRules, hours: MinuteRange[][], at: number): Interval[] {
-  const day = makeDay(rules, DateTime.fromMillis(at, { zone: rules.zone }).startOf('day'));
+  const day = makeDay(rules, IANAZone.create(rules.zone), localMidnightOf(rules, at));
   return openRanges(rules, day, hours).map((r) => ({ start: r.start, end: r.end }));
 }

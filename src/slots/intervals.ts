@@ -10,7 +10,11 @@ export type { Interval };
 /** Sorts by start and merges overlapping or touching intervals. Returns a new array. */
 export function mergeIntervals(intervals: readonly Interval[]): Interval[] {
   if (intervals.length === 0) return [];
-  const sorted = intervals.filter((i) => i.end > i.start).sort((a, b) => a.start - b.start);
+  // Providers hand busy time over sorted by start; only sort when they did not.
+  let inOrder = true;
+  for (let i = 1; i < intervals.length && inOrder; i++) inOrder = intervals[i - 1]!.start <= intervals[i]!.start;
+  const valid = intervals.filter((i) => i.end > i.start);
+  const sorted = inOrder ? valid : valid.sort((a, b) => a.start - b.start);
   const out: Interval[] = [];
   for (const cur of sorted) {
     const last = out[out.length - 1];

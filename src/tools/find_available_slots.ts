@@ -48,7 +48,7 @@ export const findAvailableSlots = defineTool({
         slots: [],
       };
     }
-    const picked = spreadSlots(slots, n, (ms) => deps.speech.localDate(ms));
+    const picked = spreadSlots(slots, n, deps.rules.zone);
     const message = `${prefix}For a ${what}${who}${part}, I have ${deps.speech.timeList(picked.map((s) => s.start), now)}. Which would the caller like?`;
     return { ok: true, message, service: { id: service.id, name: service.name, duration_minutes: service.durationMinutes }, slots: picked.map((s) => slotView(deps, s)) };
   },

@@ -36,20 +36,27 @@ export function searchWindow(deps: Deps, startDate: string | undefined, endDate:
   return { from, to: Math.max(to, from), explicit: Boolean(start || end) };
 }
 
+/** Slots (sorted by start) grouped by business-local day, with one date computation per day, not per slot. */
+function byLocalDay(slots: readonly Slot[], zone: string): Slot[][] {
+  const days: Slot[][] = [];
+  let dayEnd = -Infinity;
+  for (const s of slots) {
+    if (s.start >= dayEnd) {
+      dayEnd = DateTime.fromMillis(s.start, { zone }).startOf('day').plus({ days: 1 }).toMillis();
+      days.push([]);
+    }
+    days[days.length - 1]!.push(s);
+  }
+  return days;
+}
+
 /**
  * Up to `n` slots for a voice answer: spread over different days first, then evenly through each
  * day, so the caller hears real choices rather than five times in one morning.
  */
-export function spreadSlots(slots: readonly Slot[], n: number, dayOf: (ms: number) => string): Slot[] {
+export function spreadSlots(slots: readonly Slot[], n: number, zone: string): Slot[] {
   if (slots.length <= n) return [...slots];
-  const days = new Map<string, Slot[]>();
-  for (const s of slots) {
-    const k = dayOf(s.start);
-    const list = days.get(k);
-    if (list) list.push(s);
-    else days.set(k, [s]);
-  }
-  const dayLists = [...days.values()];
+  const dayLists = byLocalDay(slots, zone);
   const quota = dayLists.map(() => 0);
   let left = n;
   for (let round = 0; left > 0; round++) {
