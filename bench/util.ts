@@ -1,20 +1,9 @@
 /** Small shared pieces for the benchmark sections: seeded randomness, statistics, distinct booking slots. */
 import { DateTime } from 'luxon';
+import { seededRandom } from '../test/support/random.js';
 
 /** The business the HTTP, growth and Google sections book against: 10 staff, 07:00-22:00 daily, no per-phone cap. */
 export const BENCH_CONFIG = 'bench/business.json';
-
-/** mulberry32: a tiny seeded PRNG so every run generates the same calendars. */
-export function prng(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
 
 export function percentile(sorted: readonly number[], p: number): number {
   if (sorted.length === 0) return Number.NaN;
@@ -97,3 +86,6 @@ export function phoneFor(i: number): string {
 }
 
 export const isQuick = (argv: readonly string[]) => argv.includes('--quick');
+
+/** Seeded PRNG so every run generates the same calendars. */
+export const prng = seededRandom;

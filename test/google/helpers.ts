@@ -13,6 +13,7 @@ import type { CalendarEventInput } from '../../src/calendar/provider.js';
 import type { LoggerLike } from '../../src/resilience/logger.js';
 import { createRemotePolicy, type RemotePolicy, type RemotePolicyOptions } from '../../src/resilience/policy.js';
 import { startFakeGoogleCalendar, type FakeGoogleCalendar, type FakeGoogleCalendarOptions } from '../fakes/google-calendar.js';
+import { seededRandom } from '../support/random.js';
 
 export const TZ = 'America/New_York';
 export const STAFF = ['alice@salon.test', 'bob@salon.test', 'carol@salon.test'];
@@ -133,14 +134,4 @@ export function bookingInput(over: Partial<CalendarEventInput> = {}): CalendarEv
   };
 }
 
-/** Deterministic PRNG (mulberry32) so fault-rate runs are reproducible. */
-export function seededRandom(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
+export { seededRandom };

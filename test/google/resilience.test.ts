@@ -132,7 +132,8 @@ describe('deadline', () => {
     expect(err).toBeInstanceOf(CalendarUnavailableError);
     expect((err as Error).cause).toMatchObject({ kind: 'deadline', attempts: 1 });
     expect(elapsed).toBeGreaterThanOrEqual(240);
-    expect(elapsed).toBeLessThan(400);
+    // Far below the 3 s Google would take: the deadline, not the server, ended the call.
+    expect(elapsed).toBeLessThan(2_000);
   });
 
   it('does not sleep through a long backoff past the deadline', async () => {
@@ -141,7 +142,8 @@ describe('deadline', () => {
     h.fake.inject('freebusy', { status: 429, retryAfterSec: 5 });
     const t0 = performance.now();
     await expect(h.provider.freeBusy(STAFF, range, AbortSignal.timeout(200))).rejects.toBeInstanceOf(CalendarUnavailableError);
-    expect(performance.now() - t0).toBeLessThan(350);
+    // Far below the 5 s Retry-After: the backoff was cut short by the deadline.
+    expect(performance.now() - t0).toBeLessThan(2_500);
     expect(h.fake.counts().freebusy).toBe(2);
   });
 
@@ -152,7 +154,8 @@ describe('deadline', () => {
     const t0 = performance.now();
     const fb = await h.provider.freeBusy(STAFF, range);
     expect(fb.errors.size).toBe(0);
-    expect(performance.now() - t0).toBeLessThan(600);
+    // Three attempts in less time than two slow answers would take.
+    expect(performance.now() - t0).toBeLessThan(2_000);
     expect(h.fake.counts().freebusy).toBe(3);
   });
 });
@@ -168,7 +171,7 @@ describe('circuit breaker', () => {
 
     const t0 = performance.now();
     const err = await h.provider.createEvent(bookingInput()).catch((e: unknown) => e);
-    expect(performance.now() - t0).toBeLessThan(50);
+    expect(performance.now() - t0).toBeLessThan(1_000);
     expect(err).toBeInstanceOf(CalendarUnavailableError);
     expect((err as Error).cause).toMatchObject({ kind: 'circuit-open' });
     expect(h.fake.counts()).toEqual({ freebusy: 3, total: 3 });

@@ -10,6 +10,7 @@ import type { Interval } from '../../src/calendar/provider.js';
 import { parseBusinessConfig, type BusinessConfig } from '../../src/config/business.js';
 import { checkStart, findSlots, type Slot, type StaffBusy, type StartCheck, type TimeOfDay } from '../../src/slots/engine.js';
 import { compileRules, serviceTiming, type ScheduleRules, type ServiceTiming } from '../../src/slots/rules.js';
+import { seededRandom } from '../support/random.js';
 
 export const NY = 'America/New_York';
 export const LONDON = 'Europe/London';
@@ -188,16 +189,7 @@ export function busy(zone: string, from: string, to: string): Interval {
 // ---------------------------------------------------------------------------------------------
 // Seeded PRNG (mulberry32): deterministic "random" layouts without new packages.
 
-export function mulberry32(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
+export const mulberry32 = seededRandom;
 
 export function randInt(rnd: () => number, lo: number, hi: number): number {
   return lo + Math.floor(rnd() * (hi - lo + 1));
