@@ -60,8 +60,9 @@ export function match<T>(items: readonly T[], keys: (t: T) => string[], query: s
     return undefined;
   };
 
+  // Exact: one item is the answer; two people both called "Sam" are a question.
   const exact = pick((k) => k === q);
-  if (exact.length >= 1) return { found: exact[0]! };
+  if (exact.length >= 1) return decide(exact) ?? { found: exact[0]! };
 
   const tol = tolerance(q);
   if (tol > 0) {
