@@ -63,10 +63,11 @@ function a(service: string): string {
   return `${an ? 'an' : 'a'} ${words}`;
 }
 
-/** What the caller said, echoed only when it is plain words (never markup, never a long string). */
+/** What the caller said, echoed only when it is plain words (never markup, numbers or a long string). */
 function echo(text: string): string | undefined {
   const t = text.trim();
-  return t.length > 0 && t.length <= 40 && /^[\p{L}\p{N}][\p{L}\p{N} '.&-]*$/u.test(t) ? t : undefined;
+  const plain = t.length <= 40 && /^[\p{L}\p{N}][\p{L}\p{N} '.&-]*$/u.test(t) && /\p{L}/u.test(t) && (t.match(/\p{N}/gu) ?? []).length <= 2;
+  return plain ? t : undefined;
 }
 
 /** "45 minutes", "2 hours", "1 hour 30 minutes". */
