@@ -333,3 +333,37 @@ describe('call log', () => {
     expect(second).toMatchObject({ platform: 'http', tool: 'book_appointment', ok: false, code: 'INVALID_ARGUMENT', args: { service_name: 'x' } });
   });
 });
+
+describe('how many options a search returns and speaks', () => {
+  it('max_results above 20 is clamped to 20 and answered (it was refused as "too long")', async () => {
+    deps = makeTestDeps();
+    const out = await runTool(deps, 'find_available_slots', { service_name: 'haircut', max_results: 50 }, { platform: 'test' });
+    expect(out.result.ok).toBe(true);
+    expect(out.result.slots).toHaveLength(20);
+    const fewer = await call('find_available_slots', { service_name: 'haircut', max_results: 3.6 });
+    expect(fewer.slots).toHaveLength(4);
+    const zero = await call('find_available_slots', { service_name: 'haircut', max_results: 0 });
+    expect(zero.slots).toHaveLength(1);
+  });
+
+  it('the sentence speaks the best three of the data slots, grouped by day, the date said once', async () => {
+    deps = makeTestDeps();
+    for (const max_results of [5, 20]) {
+      const out = await runTool(deps, 'find_available_slots', { service_name: 'haircut', max_results }, { platform: 'test' });
+      const spoken = (out.say as { params: { starts: number[] } }).params.starts;
+      expect(spoken.length).toBe(3);
+      const data = (out.result.slots as { start: string }[]).map((s) => Date.parse(s.start));
+      for (const s of spoken) expect(data).toContain(s);
+      expect(out.result.message.match(/November/g)).toHaveLength(1);
+    }
+    const day = await call('find_available_slots', { service_name: 'haircut', start_date: '2026-11-24', max_results: 20 });
+    expect(day.slots).toHaveLength(20);
+    expect(day.message).toBe('For a haircut, I have Tuesday, November 24 at 9 AM, 2 or 5:15 PM. Which would you like?');
+  });
+
+  it('a refusal offers three alternatives or fewer', async () => {
+    deps = makeTestDeps();
+    const r = await call('book_appointment', { ...JANE, appointment_datetime: '2026-11-24T10:07' });
+    expect((r.alternatives as unknown[]).length).toBe(3);
+  });
+});
