@@ -173,8 +173,9 @@ async function dispatch(
 
   let tool = getTool(name);
   const alias = aliasFor(name, args);
+  setArgs(args);
   if (alias) {
-    setArgs(args);
+    // The call log keeps the alias's arguments as the assistant sent them.
     const parsedAlias = alias.schema.safeParse(args);
     if (!parsedAlias.success) return fail(invalidArguments(alias.schema, parsedAlias.error));
     args = stripNulls(alias.translate(deps.config, parsedAlias.data));
@@ -185,7 +186,7 @@ async function dispatch(
   if (tool.callerPhoneArg && args[tool.callerPhoneArg] === undefined && meta.callerPhone) {
     args = { ...args, [tool.callerPhoneArg]: meta.callerPhone };
   }
-  setArgs(args);
+  if (!alias) setArgs(args);
 
   const parsed = tool.schema.safeParse(args);
   if (!parsed.success) return fail(invalidArguments(tool.schema, parsed.error));
