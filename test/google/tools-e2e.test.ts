@@ -162,7 +162,7 @@ describe('google provider: correctness under load and faults', () => {
     const r = await call('find_available_slots', { service_name: 'haircut' });
     const first = performance.now() - t0;
     expect(r.code).toBe('CALENDAR_UNAVAILABLE');
-    expect(r.message).toBe("I can't reach the calendar right now. Please try again in a moment.");
+    expect(r.message).toBe("I can't reach the calendar right now, so nothing was changed. Shall I try again in a moment?");
     // Within the deadline (plus scheduling slack on a loaded machine), not after every retry.
     expect(first).toBeLessThan(1500 + 1500);
 
