@@ -319,7 +319,9 @@ const UNREADABLE: Record<MessageParams['REQUEST_UNREADABLE']['problem'], string>
 export const VOICE: Renderer<VoiceContext> = {
   // Successes
   SERVICES_LISTED: (p) => {
-    if (p.services.length <= SPOKEN.services + 1) return `We offer ${andList(p.services.map((s) => `${serviceWords(s.name)} (${duration(s.minutes)})`))}. Which would you like?`;
+    // A few with how long they take; a handful by name; many as a few names and a count.
+    if (p.services.length <= SPOKEN.services) return `We offer ${andList(p.services.map((s) => `${serviceWords(s.name)} (${duration(s.minutes)})`))}. Which would you like?`;
+    if (p.services.length <= SPOKEN.services + 2) return `We offer ${andList(p.services.map((s) => serviceWords(s.name)))}. Which would you like?`;
     const names = p.services.slice(0, SPOKEN.services).map((s) => serviceWords(s.name));
     return `We offer ${names.join(', ')} and ${count(p.services.length - names.length)} more; which kind of service are you after?`;
   },
