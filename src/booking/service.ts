@@ -9,17 +9,10 @@ import type { FreeBusyResult, Interval } from '../calendar/provider.js';
 import type { ServiceConfig, StaffConfig } from '../config/business.js';
 import type { Deps } from '../deps.js';
 import type { Appointment } from '../domain/appointment.js';
-import { eligibleStaff, staffCannotDo } from '../domain/catalog.js';
-import {
-  AmbiguousError,
-  BookingError,
-  CalendarUnavailableError,
-  CancellationWindowError,
-  NotFoundError,
-  TimeRuleError,
-} from '../domain/errors.js';
-import { andList, timeFailureSentence, type TimeFailureDetails } from '../domain/speech.js';
-import { type Slot, type StartCheck, type TimeOfDay, checkStart, findSlots } from '../slots/engine.js';
+import { eligibleStaff, normalizeName, staffCannotDo } from '../domain/catalog.js';
+import { BookingError, CalendarUnavailableError, NotFoundError } from '../domain/errors.js';
+import type { ApptRef } from '../domain/messages.js';
+import { type Slot, type StartCheck, type TimeOfDay, bookingWindow, checkStart, findSlots } from '../slots/engine.js';
 import { subtractIntervals } from '../slots/intervals.js';
 import { serviceTiming } from '../slots/rules.js';
 
@@ -76,8 +69,11 @@ export async function nearestAlternatives(
   n = 3,
 ): Promise<number[]> {
   const now = deps.clock.now();
-  let from = Math.max(now, requested - 2 * DAY);
-  let to = Math.max(requested, now) + 7 * DAY;
+  // Beyond the horizon, the nearest bookable times are the last days before it.
+  const { latest } = bookingWindow(deps.rules, now);
+  const back = requested >= latest ? latest - 7 * DAY : requested - 2 * DAY;
+  let from = Math.max(now, back);
+  let to = Math.max(Math.min(requested, latest), now) + 7 * DAY;
   let slots = await searchSlots(deps, { service, staff, from, to }, signal);
   if (slots.length === 0) {
     // Nothing within a week: look further out before giving up.
@@ -92,24 +88,39 @@ export async function nearestAlternatives(
     .sort((a, b) => a - b);
 }
 
-async function timeFailure(
-  deps: Deps,
-  code: Exclude<StartCheck, { ok: true }>['code'],
-  d: TimeFailureDetails & { service: ServiceConfig; staff: StaffConfig[] },
-  signal?: AbortSignal,
-): Promise<TimeRuleError> {
+interface FailureContext {
+  service: ServiceConfig;
+  staff: StaffConfig[];
+  requested: number;
+  /** The staff member the caller asked for. */
+  staffName?: string | undefined;
+}
+
+/** The refusal for a time that cannot be booked, with the nearest bookable starts instead. */
+async function timeFailure(deps: Deps, check: Exclude<StartCheck, { ok: true }>, d: FailureContext, signal?: AbortSignal): Promise<BookingError> {
   let alternatives: number[] = [];
   try {
-    alternatives = d.requested !== undefined ? await nearestAlternatives(deps, d.service, d.staff, d.requested, signal) : [];
+    alternatives = await nearestAlternatives(deps, d.service, d.staff, d.requested, signal);
   } catch (err) {
     // The refusal itself is still right; say it without alternatives rather than fail the call.
     deps.logger.warn({ err }, 'could not compute alternatives');
   }
+  // An alternative in the requested minute would contradict the refusal.
+  alternatives = alternatives.filter((t) => Math.floor(t / MINUTE) !== Math.floor(d.requested / MINUTE));
   const now = deps.clock.now();
-  const message = timeFailureSentence(code, { ...d, alternatives }, deps.speech, now);
-  return new TimeRuleError(code, message, {
-    alternatives: alternatives.map((t) => ({ start: deps.speech.iso(t), spoken: deps.speech.dateTime(t, now) })),
-  });
+  const details = { alternatives: alternatives.map((t) => ({ start: deps.speech.iso(t), spoken: deps.speech.dateTime(t, now) })) };
+  const base = { requested: d.requested, alternatives, staff: d.staffName };
+  const { booking } = deps.config;
+  switch (check.code) {
+    case 'TOO_SOON':
+      return new BookingError('TOO_SOON', { ...base, noticeMinutes: booking.minNoticeMinutes }, details);
+    case 'TOO_FAR':
+      return new BookingError('TOO_FAR', { ...base, horizonDays: booking.horizonDays }, details);
+    case 'CLOSED':
+      return new BookingError('CLOSED', { ...base, closure: check.closure, partial: check.partial === true }, details);
+    default:
+      return new BookingError(check.code, base, details);
+  }
 }
 
 export interface BookInput {
@@ -163,7 +174,7 @@ export async function book(deps: Deps, input: BookInput, signal?: AbortSignal): 
     const earlier = deps.store.appointments.byRequestKey(input.requestKey);
     if (earlier?.status === 'confirmed') return earlier;
     if (earlier?.status === 'pending') {
-      if (earlier.createdAt > deps.clock.now() - 2 * deps.settings.TOOL_DEADLINE_MS) throw new CalendarUnavailableError('That booking is still being saved; please ask me to check again in a moment.');
+      if (earlier.createdAt > deps.clock.now() - 2 * deps.settings.TOOL_DEADLINE_MS) throw new CalendarUnavailableError('BOOKING_STILL_SAVING');
       await releaseReservation(deps, earlier);
     }
   }
@@ -172,48 +183,62 @@ export async function book(deps: Deps, input: BookInput, signal?: AbortSignal): 
 
   // Rules that do not depend on the calendar first: no remote call for a closed day.
   const pre = ruleCheck(deps, service, candidates, input.start);
-  if (!pre.ok) throw await timeFailure(deps, pre.code, { ...failCtx, closure: pre.closure }, signal);
+  if (!pre.ok) throw await timeFailure(deps, pre, failCtx, signal);
 
-  const cap = deps.config.booking.maxUpcomingPerPhone;
-  if (cap > 0 && deps.store.appointments.upcomingByPhone(input.customerPhone, deps.clock.now()).length >= cap) {
-    throw new BookingError(
-      'LIMIT_REACHED',
-      `This phone number already has ${cap} upcoming appointments, which is the most we can hold; the caller could cancel or move one instead.`,
-    );
-  }
+  // One booking at a time per phone number: a model that repeats a call (a new call id after a
+  // timeout) must find the first booking in place, not race it.
+  return deps.locks.run(`phone:${input.customerPhone}`, async () => {
+    const times = blockOf(service, input.start);
+    refuseDuplicate(deps, input.customerPhone, input.customerName, times);
+    const cap = deps.config.booking.maxUpcomingPerPhone;
+    if (cap > 0 && deps.store.appointments.upcomingByPhone(input.customerPhone, deps.clock.now()).length >= cap) {
+      throw new BookingError('LIMIT_REACHED', { cap });
+    }
 
-  const times = blockOf(service, input.start);
-  let unreadable = 0;
-  for (const staff of byLoad(deps, candidates.filter((s) => pre.staffIds.includes(s.id)), input.start)) {
-    const booked = await deps.locks.run(staff.id, async () => {
-      const fb = await busyFor(deps, [staff], service, input.start, input.start + 1, signal);
-      if (fb.errors.has(staff.calendarId)) {
-        unreadable++;
-        return undefined;
-      }
-      if (!ruleCheck(deps, service, [staff], input.start, fb.busy).ok) return undefined;
-      return writeBooking(
-        deps,
-        {
-          service,
-          staff,
-          staffRequested: input.staff !== undefined,
-          times,
-          customerName: input.customerName,
-          customerPhone: input.customerPhone,
-          customerEmail: input.customerEmail ?? null,
-          notes: input.notes ?? null,
-          source: input.source ?? null,
-          requestKey: input.requestKey ?? null,
-        },
-        true,
-        signal,
-      );
-    });
-    if (booked) return booked;
-  }
-  if (unreadable > 0 && unreadable === pre.staffIds.length) throw new CalendarUnavailableError();
-  throw await timeFailure(deps, 'SLOT_UNAVAILABLE', failCtx, signal);
+    let unreadable = 0;
+    for (const staff of byLoad(deps, candidates.filter((s) => pre.staffIds.includes(s.id)), input.start)) {
+      const booked = await deps.locks.run(staff.id, async () => {
+        const fb = await busyFor(deps, [staff], service, input.start, input.start + 1, signal);
+        if (fb.errors.has(staff.calendarId)) {
+          unreadable++;
+          return undefined;
+        }
+        if (!ruleCheck(deps, service, [staff], input.start, fb.busy).ok) return undefined;
+        return writeBooking(
+          deps,
+          {
+            service,
+            staff,
+            staffRequested: input.staff !== undefined,
+            times,
+            customerName: input.customerName,
+            customerPhone: input.customerPhone,
+            customerEmail: input.customerEmail ?? null,
+            notes: input.notes ?? null,
+            source: input.source ?? null,
+            requestKey: input.requestKey ?? null,
+          },
+          true,
+          signal,
+        );
+      });
+      if (booked) return booked;
+    }
+    if (unreadable > 0 && unreadable === pre.staffIds.length) throw new CalendarUnavailableError();
+    throw await timeFailure(deps, { ok: false, code: 'SLOT_UNAVAILABLE' }, failCtx, signal);
+  });
+}
+
+/**
+ * The same person (phone and name, case and accents aside) cannot hold two appointments at once; a
+ * different name on the same phone (a parent booking for a child) can.
+ */
+function refuseDuplicate(deps: Deps, phone: string, name: string, times: { start: number; end: number }, except?: string): void {
+  const who = normalizeName(name);
+  const clash = deps.store.appointments
+    .upcomingByPhone(phone, deps.clock.now())
+    .find((a) => a.id !== except && normalizeName(a.customerName) === who && a.start < times.end && times.start < a.end);
+  if (clash) throw new BookingError('DUPLICATE_BOOKING', { existing: apptRef(deps, clash) }, { existing: appointmentView(deps, clash) });
 }
 
 interface NewBooking {
@@ -283,7 +308,7 @@ async function writeBooking(deps: Deps, b: NewBooking, announce: boolean, signal
   } catch (err) {
     deps.store.appointments.release(id);
     await removeOrphan(deps, b.staff.calendarId, id);
-    throw err instanceof BookingError ? err : new CalendarUnavailableError(undefined, { cause: err });
+    throw err instanceof BookingError ? err : new CalendarUnavailableError('CALENDAR_UNAVAILABLE', { cause: err });
   }
   return deps.store.appointments.confirm(id, eventId, deps.clock.now(), announce);
 }
@@ -311,61 +336,50 @@ async function removeOrphan(deps: Deps, calendarId: string, appointmentId: strin
 // ---------------------------------------------------------------------------------------------
 // Existing appointments
 
-function describe(deps: Deps, a: Appointment, now: number): string {
+/** An appointment as messages mention it: service and staff names, start. */
+export function apptRef(deps: Deps, a: Appointment): ApptRef {
   const service = deps.config.services.find((s) => s.id === a.serviceId);
   const staff = deps.config.staff.find((s) => s.id === a.staffId);
-  return `a ${service?.name.toLowerCase() ?? 'appointment'}${staff ? ` with ${staff.name}` : ''} on ${deps.speech.dateTime(a.start, now)}`;
+  return { service: service?.name ?? 'appointment', staff: staff?.name ?? 'our team', start: a.start };
 }
 
 /** The caller's appointment to act on: by id, or the only upcoming one; several -> ask which. */
-export function pickAppointment(deps: Deps, phone: string, appointmentId: string | undefined, action: string): Appointment {
+export function pickAppointment(deps: Deps, phone: string, appointmentId: string | undefined, action: 'cancel' | 'move'): Appointment {
   const now = deps.clock.now();
   const upcoming = deps.store.appointments.upcomingByPhone(phone, now);
   if (appointmentId) {
     const wanted = appointmentId.trim().toLowerCase();
     const found = upcoming.find((a) => a.id === wanted || a.id === `apt_${wanted}`);
     if (!found) {
-      throw new NotFoundError(
-        upcoming.length
-          ? `I couldn't find that appointment for this phone number. The upcoming ones are ${andList(upcoming.map((a) => describe(deps, a, now)))}.`
-          : `I couldn't find any upcoming appointment for this phone number.`,
-      );
+      throw new NotFoundError('APPOINTMENT_NOT_FOUND', { upcoming: upcoming.map((a) => apptRef(deps, a)) }, { appointments: upcoming.map((a) => appointmentView(deps, a)) });
     }
     return found;
   }
-  if (upcoming.length === 0) throw new NotFoundError(`I couldn't find any upcoming appointment for this phone number; is there another number it might be under?`);
+  if (upcoming.length === 0) throw new NotFoundError('NO_UPCOMING', {});
   if (upcoming.length > 1) {
-    throw new AmbiguousError(
-      `There are ${upcoming.length} upcoming appointments: ${andList(upcoming.map((a) => describe(deps, a, now)))}. Which one should I ${action}?`,
-      { appointments: upcoming.map((a) => appointmentView(deps, a)) },
-    );
+    throw new BookingError('APPOINTMENTS_AMBIGUOUS', { appointments: upcoming.map((a) => apptRef(deps, a)), action }, { appointments: upcoming.map((a) => appointmentView(deps, a)) });
   }
   return upcoming[0]!;
 }
 
-function checkChangeWindow(deps: Deps, a: Appointment, verb: string): void {
+function checkChangeWindow(deps: Deps, a: Appointment, action: 'cancel' | 'move'): void {
   const notice = deps.config.booking.cancellationNoticeMinutes;
-  if (notice > 0 && a.start - deps.clock.now() < notice * MINUTE) {
-    const hours = notice % 60 === 0 ? `${notice / 60} hour${notice === 60 ? '' : 's'}` : `${notice} minutes`;
-    throw new CancellationWindowError(
-      `That appointment is less than ${hours} away, so it can't be ${verb} over the phone assistant; please ask the caller to contact ${deps.config.business.name} directly${deps.config.business.phone ? ` at ${deps.config.business.phone}` : ''}.`,
-    );
-  }
+  if (notice > 0 && a.start - deps.clock.now() < notice * MINUTE) throw new BookingError('CANCELLATION_WINDOW', { noticeMinutes: notice, action });
 }
 
 export async function cancel(deps: Deps, phone: string, appointmentId: string | undefined, reason: string | undefined, signal?: AbortSignal): Promise<Appointment> {
   const appt = pickAppointment(deps, phone, appointmentId, 'cancel');
-  checkChangeWindow(deps, appt, 'cancelled');
+  checkChangeWindow(deps, appt, 'cancel');
   return deps.locks.run(appt.staffId, async () => {
     if (appt.eventId) {
       try {
         await deps.calendar.cancelEvent(appt.calendarId, appt.eventId, signal);
       } catch (err) {
-        throw err instanceof BookingError ? err : new CalendarUnavailableError(undefined, { cause: err });
+        throw err instanceof BookingError ? err : new CalendarUnavailableError('CALENDAR_UNAVAILABLE', { cause: err });
       }
     }
     const done = deps.store.appointments.cancel(appt.id, reason ?? null, deps.clock.now());
-    if (!done) throw new NotFoundError('That appointment was already cancelled.');
+    if (!done) throw new NotFoundError('ALREADY_CANCELLED', {});
     return done;
   });
 }
@@ -377,10 +391,10 @@ export interface RescheduleResult {
 
 export async function reschedule(deps: Deps, phone: string, appointmentId: string | undefined, newStart: number, signal?: AbortSignal): Promise<RescheduleResult> {
   const appt = pickAppointment(deps, phone, appointmentId, 'move');
-  checkChangeWindow(deps, appt, 'moved');
+  checkChangeWindow(deps, appt, 'move');
   const service = deps.config.services.find((s) => s.id === appt.serviceId);
   const current = deps.config.staff.find((s) => s.id === appt.staffId);
-  if (!service || !current) throw new BookingError('INTERNAL', 'That appointment refers to a service or staff member we no longer have; please ask the caller to contact us directly.');
+  if (!service || !current) throw new BookingError('STALE_APPOINTMENT', {});
   if (newStart === appt.start) return { appointment: appt, previous: appt };
 
   // Keep the same person when they were asked for by name; otherwise anyone eligible may take it.
@@ -388,9 +402,10 @@ export async function reschedule(deps: Deps, phone: string, appointmentId: strin
   const candidates = [current, ...byLoad(deps, others, newStart)];
   const failCtx = { service, staff: candidates, requested: newStart, staffName: appt.staffRequested ? current.name : undefined };
   const pre = ruleCheck(deps, service, candidates, newStart);
-  if (!pre.ok) throw await timeFailure(deps, pre.code, { ...failCtx, closure: pre.closure }, signal);
+  if (!pre.ok) throw await timeFailure(deps, pre, failCtx, signal);
 
   const times = blockOf(service, newStart);
+  refuseDuplicate(deps, appt.customerPhone, appt.customerName, times, appt.id);
   for (const staff of candidates.filter((s) => pre.staffIds.includes(s.id))) {
     const moved = await deps.locks.run(staff.id, async (): Promise<RescheduleResult | undefined> => {
       const fb = await busyFor(deps, [staff], service, newStart, newStart + 1, signal);
@@ -406,7 +421,7 @@ export async function reschedule(deps: Deps, phone: string, appointmentId: strin
           if (appt.eventId) await deps.calendar.moveEvent(appt.calendarId, appt.eventId, times, signal);
         } catch (err) {
           deps.store.appointments.move(appt.id, appt, deps.clock.now(), false);
-          throw err instanceof BookingError ? err : new CalendarUnavailableError(undefined, { cause: err });
+          throw err instanceof BookingError ? err : new CalendarUnavailableError('CALENDAR_UNAVAILABLE', { cause: err });
         }
         deps.store.appointments.announceMove(updated, appt);
         return { appointment: updated, previous: appt };
@@ -443,7 +458,7 @@ export async function reschedule(deps: Deps, phone: string, appointmentId: strin
     });
     if (moved) return moved;
   }
-  throw await timeFailure(deps, 'SLOT_UNAVAILABLE', failCtx, signal);
+  throw await timeFailure(deps, { ok: false, code: 'SLOT_UNAVAILABLE' }, failCtx, signal);
 }
 
 export function upcoming(deps: Deps, phone: string): Appointment[] {

@@ -445,11 +445,11 @@ export class GoogleCalendarProvider implements CalendarProvider {
       updated = res.data;
     } catch (err) {
       const status = statusOf(err);
-      if (status === 404 || status === 410) throw new NotFoundError('That appointment is no longer on the calendar.', { calendarId, eventId });
+      if (status === 404 || status === 410) throw new NotFoundError('EVENT_GONE', {});
       throw this.unavailable('moveEvent', err, ctx);
     }
     // Google lets a tombstone be patched; moving something already cancelled must not look like success.
-    if (updated.status === 'cancelled') throw new NotFoundError('That appointment was already cancelled on the calendar.', { calendarId, eventId });
+    if (updated.status === 'cancelled') throw new NotFoundError('ALREADY_CANCELLED', {});
   }
 
   async cancelEvent(calendarId: string, eventId: string, signal?: AbortSignal): Promise<void> {

@@ -1,7 +1,9 @@
 /**
- * Domain errors. Every failure a caller can hit has a stable `code` that platforms and tests key on;
- * the spoken sentence is produced in one place (src/domain/speech.ts) so wording stays consistent.
+ * Domain errors. Every failure a caller can hit has a stable result `code` that platforms and tests
+ * key on, and a message code with plain-data parameters (src/domain/messages.ts) that a renderer
+ * turns into words (src/render/voice.ts). Nothing here writes a sentence.
  */
+import { type FailureCode, type FailureMessage, type FailureParams, RESULT_CODE } from './messages.js';
 
 export const ERROR_CODES = [
   'INVALID_ARGUMENT',
@@ -19,80 +21,42 @@ export const ERROR_CODES = [
   'CALENDAR_UNAVAILABLE',
   'CALLER_MISMATCH',
   'LIMIT_REACHED',
+  'DUPLICATE_BOOKING',
   'RATE_LIMITED',
+  'IDEMPOTENCY_MISMATCH',
+  'UNKNOWN_TOOL',
   'INTERNAL',
 ] as const;
 
 export type ErrorCode = (typeof ERROR_CODES)[number];
 
-export class BookingError extends Error {
+export class BookingError<C extends FailureCode = FailureCode> extends Error {
+  /** The stable result code (INVALID_ARGUMENT, SLOT_UNAVAILABLE...). */
   readonly code: ErrorCode;
+  /** What to tell the caller, as a message code and its parameters. */
+  readonly say: FailureMessage;
   /** Extra data for the result object (alternatives, candidate appointments...). */
   readonly details: Record<string, unknown>;
 
-  constructor(code: ErrorCode, message: string, details: Record<string, unknown> = {}, options?: { cause?: unknown }) {
-    super(message, options);
+  constructor(code: C, params: FailureParams[C], details: Record<string, unknown> = {}, options?: { cause?: unknown }) {
+    // The Error message is for logs only: the code, never personal data.
+    super(code, options);
     this.name = new.target.name;
-    this.code = code;
+    this.code = RESULT_CODE[code];
+    this.say = { code, params } as FailureMessage;
     this.details = details;
   }
 }
 
-/** The model sent something we cannot use; `message` says what to ask the caller for. */
-export class InvalidArgumentError extends BookingError {
-  constructor(message: string, details: Record<string, unknown> = {}) {
-    super('INVALID_ARGUMENT', message, details);
-  }
-}
-
-export class UnknownServiceError extends BookingError {
-  constructor(message: string, details: Record<string, unknown> = {}) {
-    super('UNKNOWN_SERVICE', message, details);
-  }
-}
-
-export class UnknownStaffError extends BookingError {
-  constructor(message: string, details: Record<string, unknown> = {}) {
-    super('UNKNOWN_STAFF', message, details);
-  }
-}
-
-/** A rule about a requested time (past, notice, horizon, hours, taken). Carries nearest alternatives. */
-export class TimeRuleError extends BookingError {
-  constructor(
-    code: Extract<ErrorCode, 'IN_PAST' | 'TOO_SOON' | 'TOO_FAR' | 'CLOSED' | 'OUTSIDE_HOURS' | 'SLOT_UNAVAILABLE'>,
-    message: string,
-    details: Record<string, unknown> = {},
-  ) {
-    super(code, message, details);
-  }
-}
-
-export class NotFoundError extends BookingError {
-  constructor(message: string, details: Record<string, unknown> = {}) {
-    super('NOT_FOUND', message, details);
-  }
-}
-
-export class AmbiguousError extends BookingError {
-  constructor(message: string, details: Record<string, unknown> = {}) {
-    super('AMBIGUOUS', message, details);
-  }
-}
-
-export class CancellationWindowError extends BookingError {
-  constructor(message: string, details: Record<string, unknown> = {}) {
-    super('CANCELLATION_WINDOW', message, details);
-  }
-}
+export class NotFoundError extends BookingError<'NO_UPCOMING' | 'APPOINTMENT_NOT_FOUND' | 'ALREADY_CANCELLED' | 'EVENT_GONE'> {}
 
 /**
  * A remote calendar failed, timed out, or its circuit is open. The caller hears a sentence; the
  * cause is kept for the logs.
  */
-export class CalendarUnavailableError extends BookingError {
-  constructor(message = "I can't reach the calendar right now. Please try again in a moment.", options?: { cause?: unknown }) {
-    super('CALENDAR_UNAVAILABLE', message, {}, options);
+export class CalendarUnavailableError extends BookingError<'CALENDAR_UNAVAILABLE' | 'BOOKING_STILL_SAVING'> {
+  constructor(code: 'CALENDAR_UNAVAILABLE' | 'BOOKING_STILL_SAVING' = 'CALENDAR_UNAVAILABLE', options?: { cause?: unknown }) {
+    super(code, {}, {}, options);
   }
 }
 

@@ -10,6 +10,18 @@ export function normalizePhone(input: string, defaultRegion: string): string | u
   return parsed.number;
 }
 
+/**
+ * A number as people in the business's region write and say it: the national format for a number
+ * of that region ("(212) 555-0100"), the international one otherwise ("+44 20 7946 0958"), and the
+ * text as given when it does not parse. The SMS templates and the voice renderer use this one
+ * format, so the caller hears what the text message shows.
+ */
+export function formatPhone(phone: string, region: string): string {
+  const parsed = parsePhoneNumberFromString(phone, region.toUpperCase() as CountryCode);
+  if (!parsed?.isPossible()) return phone;
+  return parsed.country === region.toUpperCase() ? parsed.formatNational() : parsed.formatInternational();
+}
+
 /** "+15550102030" -> "ending in 2030": how we refer to a number out loud without reading it all. */
 export function phoneTail(e164: string): string {
   return e164.slice(-4);

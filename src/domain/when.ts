@@ -1,13 +1,18 @@
 /**
  * Turning the model's date arguments into instants. A date-time without an offset is business-local
- * time; one with an offset (or Z) is taken as given. Odd input ("2026-02-30", "25:00", a time that
- * does not exist because clocks spring forward) is refused with a sentence, never guessed at.
+ * time; one with an offset (or Z) is taken as given. Seconds and fractions are dropped (times are
+ * booked to the minute: 14:00:30 is 14:00). Odd input is refused with a message code, never guessed
+ * at: an impossible date ("2026-02-30"), an impossible offset ("+25:00"), 24:00 as a start, or a wall
+ * time that does not exist because the clocks spring forward.
  */
-import { DateTime } from 'luxon';
-import { InvalidArgumentError } from './errors.js';
+import { DateTime, FixedOffsetZone } from 'luxon';
+import { BookingError } from './errors.js';
 
 const DATE_ONLY = /^(\d{4})-(\d{2})-(\d{2})$/;
-const DATE_TIME = /^(\d{4})-(\d{2})-(\d{2})[T ](\d{2}):(\d{2})(?::(\d{2})(?:\.\d{1,9})?)?\s*(Z|[+-]\d{2}:?\d{2})?$/i;
+const DATE_TIME = /^(\d{4})-(\d{2})-(\d{2})[T ](\d{2}):(\d{2})(?::(\d{2})(?:[.,]\d{1,9})?)?\s*(Z|[+-]\d{2}(?::?\d{2})?)?$/i;
+
+/** The largest offset any zone has used is under 15 h; ISO 8601 parsers commonly accept up to 18 h. */
+const MAX_OFFSET_MIN = 18 * 60;
 
 export interface ParsedWhen {
   ms: number;
@@ -15,37 +20,59 @@ export interface ParsedWhen {
   hasTime: boolean;
 }
 
-export function parseWhen(value: string, zone: string, field: string): ParsedWhen {
+export interface WhenOptions {
+  /** 24:00 is accepted as the end of that day (for the end of a search window). */
+  endOfDay?: boolean;
+}
+
+function offsetMinutes(off: string): number | undefined {
+  if (/^z$/i.test(off)) return 0;
+  const m = /^([+-])(\d{2}):?(\d{2})?$/.exec(off);
+  if (!m) return undefined;
+  const hours = Number(m[2]);
+  const minutes = Number(m[3] ?? 0);
+  if (minutes > 59) return undefined;
+  const total = hours * 60 + minutes;
+  if (total > MAX_OFFSET_MIN) return undefined;
+  return m[1] === '-' ? -total : total;
+}
+
+export function parseWhen(value: string, zone: string, field: string, opts: WhenOptions = {}): ParsedWhen {
   const v = value.trim();
   const d = DATE_ONLY.exec(v);
   if (d) {
     const dt = DateTime.fromObject({ year: +d[1]!, month: +d[2]!, day: +d[3]! }, { zone });
-    if (!dt.isValid) throw badDate(field, v);
+    if (!dt.isValid) throw new BookingError('BAD_DATE', { field }, { field });
     return { ms: dt.toMillis(), hasTime: false };
   }
   const m = DATE_TIME.exec(v);
-  if (!m) throw badDate(field, v);
+  if (!m) throw new BookingError('BAD_DATE', { field }, { field });
   const [, y, mo, da, h, mi, se, off] = m;
-  const fields = { year: +y!, month: +mo!, day: +da!, hour: +h!, minute: +mi!, second: se ? +se : 0 };
+  const date = { year: +y!, month: +mo!, day: +da! };
+  const hour = +h!;
+  const minute = +mi!;
+  if (minute > 59 || (se !== undefined && +se > 59)) throw new BookingError('BAD_DATE', { field }, { field });
+
+  let target = zone;
   if (off) {
-    const dt = DateTime.fromISO(v.replace(' ', 'T'), { setZone: true });
-    if (!dt.isValid) throw badDate(field, v);
-    return { ms: dt.toMillis(), hasTime: true };
+    const offset = offsetMinutes(off);
+    if (offset === undefined) throw new BookingError('BAD_OFFSET', { field }, { field });
+    target = FixedOffsetZone.instance(offset).name;
   }
-  const dt = DateTime.fromObject(fields, { zone });
-  if (!dt.isValid) throw badDate(field, v);
-  if (dt.hour !== fields.hour || dt.minute !== fields.minute) {
-    throw new InvalidArgumentError(
-      `${fields.hour}:${String(fields.minute).padStart(2, '0')} doesn't exist on that day because the clocks change; please ask the caller for another time.`,
-      { field },
-    );
+  const dayStart = DateTime.fromObject(date, { zone: target });
+  if (!dayStart.isValid) throw new BookingError('BAD_DATE', { field }, { field });
+
+  if (hour === 24) {
+    if (minute !== 0 || !opts.endOfDay) throw new BookingError('HOUR_24', { field }, { field });
+    return { ms: dayStart.plus({ days: 1 }).toMillis(), hasTime: true };
+  }
+  if (hour > 23) throw new BookingError('BAD_DATE', { field }, { field });
+
+  const dt = DateTime.fromObject({ ...date, hour, minute }, { zone: target });
+  if (!dt.isValid) throw new BookingError('BAD_DATE', { field }, { field });
+  if (dt.hour !== hour || dt.minute !== minute) {
+    // Luxon moved a wall time that does not exist: the clocks spring forward over it.
+    throw new BookingError('CLOCKS_CHANGE', { field, hour, minute }, { field });
   }
   return { ms: dt.toMillis(), hasTime: true };
-}
-
-function badDate(field: string, value: string): InvalidArgumentError {
-  return new InvalidArgumentError(
-    `I couldn't understand the ${field.replace(/_/g, ' ')} "${value.slice(0, 40)}"; please ask the caller for the date and time again, and send it like 2026-03-16T14:30.`,
-    { field },
-  );
 }

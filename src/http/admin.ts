@@ -9,6 +9,8 @@ import { EmbeddedCalendar } from '../calendar/embedded.js';
 import type { Deps } from '../deps.js';
 import { findStaff } from '../domain/catalog.js';
 import { isBookingError } from '../domain/errors.js';
+import { renderVoice } from '../render/voice.js';
+import { voiceContext } from '../tools/outcome.js';
 import { parseWhen } from '../domain/when.js';
 import { bearerToken, safeEqual } from './auth.js';
 
@@ -58,7 +60,7 @@ export function adminRouter(deps: Deps): Router {
       const limit = Math.min(Math.max(Number(req.query.limit) || 200, 1), 2000);
       res.json({ appointments: deps.store.appointments.list(from, to, limit).map((a) => appointmentView(deps, a)) });
     } catch (err) {
-      res.status(400).json({ error: isBookingError(err) ? err.message : 'bad query' });
+      res.status(400).json({ error: isBookingError(err) ? renderVoice(err.say, voiceContext(deps)) : 'bad query' });
     }
   });
 
@@ -89,7 +91,7 @@ export function adminRouter(deps: Deps): Router {
       const block = embedded.addBlock(deps.ids.blockId(), staff.calendarId, start, end, parsed.data.reason);
       res.status(201).json({ block: { ...block, staff: staff.id, start: deps.speech.iso(start), end: deps.speech.iso(end) } });
     } catch (err) {
-      res.status(400).json({ error: isBookingError(err) ? err.message : 'bad request' });
+      res.status(400).json({ error: isBookingError(err) ? renderVoice(err.say, voiceContext(deps)) : 'bad request' });
     }
   });
 

@@ -2,7 +2,10 @@
 import { Router } from 'express';
 import type { Deps } from '../deps.js';
 import { isDefinitionFormat, toolDefinitions, FORMATS } from '../tools/definitions.js';
-import { runTool } from '../tools/registry.js';
+import { type OutcomeKind, runTool } from '../tools/registry.js';
+
+/** 200 whenever the tool ran (read `ok`); 422 for an Idempotency-Key reused with other arguments. */
+const STATUS: Record<OutcomeKind, number> = { ok: 200, failed: 200, invalid: 400, unknown_tool: 404, conflict: 422, rate_limited: 429 };
 
 export function toolsRouter(deps: Deps): Router {
   const router = Router();
@@ -12,7 +15,8 @@ export function toolsRouter(deps: Deps): Router {
       res.status(400).json({ error: `Unknown format "${format.slice(0, 40)}". Formats: ${Object.keys(FORMATS).join(', ')}.` });
       return;
     }
-    res.json(toolDefinitions(format, { publicBaseUrl: deps.settings.PUBLIC_BASE_URL }));
+    const includeAliases = req.query.aliases === 'true' || req.query.aliases === '1';
+    res.json(toolDefinitions(format, { publicBaseUrl: deps.settings.PUBLIC_BASE_URL, includeAliases }));
   });
 
   router.post('/:name', async (req, res) => {
@@ -23,7 +27,7 @@ export function toolsRouter(deps: Deps): Router {
       idempotencyKey: key ? `http:${key.slice(0, 200)}` : undefined,
       clientIp: req.ip,
     });
-    const status = { unknown_tool: 404, invalid: 400, rate_limited: 429, ok: 200, failed: 200 }[kind];
+    const status = STATUS[kind];
     res.status(status).json(result);
   });
   return router;

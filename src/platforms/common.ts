@@ -3,9 +3,13 @@ import { createHash } from 'node:crypto';
 import express, { type NextFunction, type Request, type Response } from 'express';
 import type { Logger } from 'pino';
 import type { RawBodyRequest } from '../app.js';
-import { InvalidArgumentError } from '../domain/errors.js';
-import { failureResult } from '../domain/speech.js';
+import type { Deps } from '../deps.js';
+import { BookingError } from '../domain/errors.js';
+import type { FailureParams } from '../domain/messages.js';
+import { failure } from '../tools/outcome.js';
 import type { ToolResult } from '../tools/types.js';
+
+export type RequestProblem = FailureParams['REQUEST_UNREADABLE']['problem'];
 
 export type Obj = Record<string, unknown>;
 export const isObj = (v: unknown): v is Obj => typeof v === 'object' && v !== null && !Array.isArray(v);
@@ -26,8 +30,8 @@ export function contentKey(platform: string, callId: string | undefined, tool: s
 }
 
 /** The result-shaped answer for a request we could not read (same shape the tools answer with). */
-export function malformed(message: string): ToolResult {
-  return failureResult(new InvalidArgumentError(message)) as ToolResult;
+export function malformed(deps: Deps, problem: RequestProblem): ToolResult {
+  return failure(deps, new BookingError('REQUEST_UNREADABLE', { problem })).result;
 }
 
 /** Logs a warning the first time it is called, then stays quiet: one line per process, not per call. */
@@ -53,13 +57,18 @@ export function jsonBody(limit: string) {
   });
 }
 
-/** Router error handler for body-parser failures, answered with `render(status, message)`. */
-export function bodyErrors(render: (res: Response, status: number, message: string) => void) {
+/** Router error handler for body-parser failures, answered with `render(status, problem)`. */
+export function bodyErrors(render: (res: Response, status: number, problem: RequestProblem) => void) {
   return (err: unknown, _req: Request, res: Response, next: NextFunction): void => {
     const e = err as { type?: string };
-    if (e.type === 'entity.parse.failed') render(res, 400, 'The request body is not valid JSON.');
-    else if (e.type === 'entity.too.large') render(res, 413, 'The request body is too large.');
-    else if (e.type === 'charset.unsupported' || e.type === 'encoding.unsupported') render(res, 415, 'The request body encoding is not supported.');
+    if (e.type === 'entity.parse.failed') render(res, 400, 'not_json');
+    else if (e.type === 'entity.too.large') render(res, 413, 'too_large');
+    else if (e.type === 'charset.unsupported' || e.type === 'encoding.unsupported') render(res, 415, 'encoding');
     else next(err);
   };
+}
+
+/** The same problem as a plain sentence, for protocols with their own error shape (MCP, OpenAI). */
+export function problemText(deps: Deps, problem: RequestProblem): string {
+  return malformed(deps, problem).message;
 }

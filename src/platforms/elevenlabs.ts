@@ -51,17 +51,17 @@ export function elevenlabsRouter(deps: Deps): Router {
   const handle = async (req: Request, res: Response) => {
     const body: unknown = req.body ?? {};
     if (!isObj(body)) {
-      res.status(400).json(malformed('Expected a JSON object: the tool arguments, or {"tool_call_id", "tool_name", "parameters"}.'));
+      res.status(400).json(malformed(deps, 'not_object'));
       return;
     }
     const urlTool = typeof req.params.tool === 'string' ? req.params.tool : undefined;
     const parsed = parseElevenLabs(body, urlTool, str(req.get('x-conversation-id')));
     if (!parsed.name) {
-      res.status(400).json(malformed('The request does not name a tool: post to /webhooks/elevenlabs/<tool> or send "tool_name".'));
+      res.status(400).json(malformed(deps, 'no_tool'));
       return;
     }
     if (!isObj(parsed.args) && typeof parsed.args !== 'string') {
-      res.status(400).json(malformed('"parameters" must be an object of the tool arguments.'));
+      res.status(400).json(malformed(deps, 'params_not_object'));
       return;
     }
     const { result, kind } = await runTool(deps, parsed.name, parsed.args, {
@@ -75,6 +75,6 @@ export function elevenlabsRouter(deps: Deps): Router {
   };
   router.post('/', handle);
   router.post('/:tool', handle);
-  router.use(bodyErrors((res, status, message) => res.status(status).json(malformed(message))));
+  router.use(bodyErrors((res, status, problem) => res.status(status).json(malformed(deps, problem))));
   return router;
 }

@@ -16,7 +16,7 @@ import { CallToolRequestSchema, type CallToolResult } from '@modelcontextprotoco
 import { type Request, type Response, Router } from 'express';
 import type { Deps } from '../deps.js';
 import { runTool, TOOLS } from '../tools/registry.js';
-import { bodyErrors, jsonBody, str } from './common.js';
+import { bodyErrors, jsonBody, problemText, str } from './common.js';
 import { requireBearer } from './signatures.js';
 
 export const MCP_SERVER_NAME = 'bookline';
@@ -85,6 +85,6 @@ export function mcpRouter(deps: Deps): Router {
   // Stateless: no server-initiated stream to open (GET) and no session to end (DELETE).
   router.get('/', (_req, res) => rpcError(res, 405, -32000, 'Method not allowed: this MCP server is stateless; POST JSON-RPC to /mcp.'));
   router.delete('/', (_req, res) => rpcError(res, 405, -32000, 'Method not allowed: this MCP server is stateless.'));
-  router.use(bodyErrors((res, status, message) => rpcError(res, status, status === 400 ? -32700 : -32600, `Parse error: ${message}`)));
+  router.use(bodyErrors((res, status, problem) => rpcError(res, status, status === 400 ? -32700 : -32600, `Parse error: ${problemText(deps, problem)}`)));
   return router;
 }

@@ -29,7 +29,7 @@ import type { Deps } from '../deps.js';
 import { randomBase32hex } from '../domain/ids.js';
 import { FORMATS } from '../tools/definitions.js';
 import { getTool, runTool, TOOLS } from '../tools/registry.js';
-import { bodyErrors, isObj, jsonBody, str } from './common.js';
+import { bodyErrors, isObj, jsonBody, problemText, str } from './common.js';
 import { requireBearer } from './signatures.js';
 
 const UPSTREAM_TIMEOUT_MS = 30_000;
@@ -328,7 +328,7 @@ export function openaiChatRouter(deps: Deps): Router {
     }
   });
 
-  router.use(bodyErrors((res, status, message) => openaiError(res, status, message, 'invalid_request_error')));
+  router.use(bodyErrors((res, status, problem) => openaiError(res, status, problemText(deps, problem), 'invalid_request_error')));
   return router;
 }
 

@@ -54,12 +54,12 @@ export function retellRouter(deps: Deps): Router {
   const handle = async (req: Request, res: Response) => {
     const body: unknown = req.body ?? {};
     if (!isObj(body)) {
-      res.status(400).json(malformed('Expected a Retell custom function body: {"name", "call", "args"}.'));
+      res.status(400).json(malformed(deps, 'not_object'));
       return;
     }
     const parsed = parseRetell(body, typeof req.params.tool === 'string' ? req.params.tool : undefined);
     if (!parsed.name) {
-      res.status(400).json(malformed('The request does not name a function: send {"name", "call", "args"} or post to /webhooks/retell/<tool>.'));
+      res.status(400).json(malformed(deps, 'no_tool'));
       return;
     }
     const { result, kind } = await runTool(deps, parsed.name, parsed.args, {
@@ -74,6 +74,6 @@ export function retellRouter(deps: Deps): Router {
   router.post('/', handle);
   router.post('/:tool', handle);
 
-  router.use(bodyErrors((res, status, message) => res.status(status).json(malformed(message))));
+  router.use(bodyErrors((res, status, problem) => res.status(status).json(malformed(deps, problem))));
   return router;
 }

@@ -119,7 +119,7 @@ export function telnyxRouter(deps: Deps): Router {
   router.post('/:tool', async (req, res) => {
     const body: unknown = req.body ?? {};
     if (!isObj(body)) {
-      res.status(400).json(malformed('Expected a JSON object of the tool arguments.'));
+      res.status(400).json(malformed(deps, 'not_object'));
       return;
     }
     const tool = req.params.tool;
@@ -135,6 +135,6 @@ export function telnyxRouter(deps: Deps): Router {
     // Tool failures are 200 with a sentence for the assistant to say; only a wrong URL is a 404.
     res.status(kind === 'unknown_tool' ? 404 : 200).json(result);
   });
-  router.use(bodyErrors((res, status, message) => res.status(status).json(malformed(message))));
+  router.use(bodyErrors((res, status, problem) => res.status(status).json(malformed(deps, problem))));
   return router;
 }

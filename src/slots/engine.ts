@@ -307,7 +307,7 @@ export function findSlots(q: SlotSearch): Slot[] {
 
 export type StartCheck =
   | { ok: true; staffIds: string[] }
-  | { ok: false; code: 'IN_PAST' | 'TOO_SOON' | 'TOO_FAR' | 'CLOSED' | 'OUTSIDE_HOURS' | 'SLOT_UNAVAILABLE'; closure?: string };
+  | { ok: false; code: 'IN_PAST' | 'TOO_SOON' | 'TOO_FAR' | 'CLOSED' | 'OUTSIDE_HOURS' | 'SLOT_UNAVAILABLE'; closure?: string; partial?: boolean };
 
 /**
  * Can `start` be booked for this service with one of `q.staff`? The same engine that offers slots
@@ -332,7 +332,7 @@ export function checkStart(q: Omit<SlotSearch, 'from' | 'to' | 'timeOfDay'>, sta
     const minute = startDt.hour * 60 + startDt.minute;
     const endMinute = minute + q.service.durationMin;
     const hit = day.partialNames.find((p) => p.range.start < endMinute && minute < p.range.end);
-    if (hit) return { ok: false, code: 'CLOSED', closure: hit.name };
+    if (hit) return { ok: false, code: 'CLOSED', closure: hit.name, partial: true };
     return { ok: false, code: 'OUTSIDE_HOURS' };
   }
 
@@ -346,4 +346,16 @@ export function checkStart(q: Omit<SlotSearch, 'from' | 'to' | 'timeOfDay'>, sta
 export function dayOpenRanges(rules: ScheduleRules, hours: MinuteRange[][], at: number): Interval[] {
   const day = makeDay(rules, IANAZone.create(rules.zone), localMidnightOf(rules, at));
   return openRanges(rules, day, hours).map((r) => ({ start: r.start, end: r.end }));
+}
+
+/**
+ * Whether the business is closed all of the local day holding `at` for these staff: a whole-day
+ * closure (with its name, "Christmas") or a weekday none of them works. Undefined when open.
+ */
+export function closedDay(rules: ScheduleRules, staffIds: readonly string[], at: number): { name?: string } | undefined {
+  const day = makeDay(rules, IANAZone.create(rules.zone), localMidnightOf(rules, at));
+  if (day.fullClosure !== undefined) return { name: day.fullClosure };
+  const hoursList = staffIds.length ? staffIds.map((id) => rules.staffHours.get(id) ?? rules.businessHours) : [rules.businessHours];
+  if (hoursList.every((h) => (h[day.weekday] ?? []).length === 0)) return {};
+  return undefined;
 }

@@ -8,7 +8,7 @@ import type { Db } from './db.js';
 export type Claim =
   | { state: 'claimed' }
   | { state: 'done'; resultJson: string; sameArgs: boolean }
-  | { state: 'pending' };
+  | { state: 'pending'; sameArgs: boolean };
 
 export class IdempotencyStore {
   private readonly stmts;
@@ -37,7 +37,7 @@ export class IdempotencyStore {
       const row = this.stmts.get.get(key);
       if (!row) return { state: 'claimed' }; // unreachable inside the transaction; keeps types honest
       if (row.state === 'done') return { state: 'done', resultJson: row.result_json ?? 'null', sameArgs: row.args_hash === argsHash };
-      return { state: 'pending' };
+      return { state: 'pending', sameArgs: row.args_hash === argsHash };
     });
     return tx.immediate();
   }
@@ -46,7 +46,7 @@ export class IdempotencyStore {
     const row = this.stmts.get.get(key);
     if (!row) return undefined;
     if (row.state === 'done') return { state: 'done', resultJson: row.result_json ?? 'null', sameArgs: true };
-    return { state: 'pending' };
+    return { state: 'pending', sameArgs: true };
   }
 
   complete(key: string, resultJson: string): void {

@@ -1,9 +1,11 @@
 /**
  * Argument pieces shared by the tool schemas. Every string is bounded: the model can be talked into
- * sending anything, and nothing unbounded reaches the database or a log line.
+ * sending anything, and nothing unbounded reaches the database or a log line. Validation failures
+ * never reach the caller in the validator's words: runTool turns each into a message code
+ * (ARG_MISSING, ARG_INVALID...) and src/render/voice.ts words it.
  */
 import { z } from 'zod';
-import { InvalidArgumentError } from '../domain/errors.js';
+import { BookingError } from '../domain/errors.js';
 import { normalizePhone } from '../domain/phone.js';
 import type { Deps } from '../deps.js';
 
@@ -15,13 +17,21 @@ export const customerPhone = z
   .min(3)
   .max(40)
   .describe("The caller's phone number, with area code; any common format.");
-export const isoDate = z.string().trim().min(10).max(40);
+/** A date or date-time; its format is checked by parseWhen, which answers with our own sentences. */
+export const isoDate = z.string().trim().min(1).max(40);
 export const appointmentId = z.string().trim().min(1).max(64).describe('The appointment id, only when the caller has several appointments and said which one.');
+
+/** The most times a search returns; a larger max_results is clamped to it, not refused. */
+export const MAX_RESULTS = 20;
+export const maxResults = z
+  .number()
+  .overwrite((n) => Math.min(MAX_RESULTS, Math.max(1, Math.round(n))))
+  .int()
+  .min(1)
+  .max(MAX_RESULTS);
 
 export function phoneArg(deps: Deps, raw: string, field = 'customer_phone'): string {
   const e164 = normalizePhone(raw, deps.config.business.phoneRegion);
-  if (!e164) {
-    throw new InvalidArgumentError(`The phone number "${raw.slice(0, 40)}" doesn't look complete; please ask the caller to say it again with the area code.`, { field });
-  }
+  if (!e164) throw new BookingError('BAD_PHONE', { field }, { field });
   return e164;
 }

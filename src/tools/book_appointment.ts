@@ -1,10 +1,13 @@
 import { z } from 'zod';
-import { appointmentView, book } from '../booking/service.js';
+import { apptRef, appointmentView, book } from '../booking/service.js';
 import { findService, findStaff } from '../domain/catalog.js';
-import { InvalidArgumentError } from '../domain/errors.js';
+import { BookingError } from '../domain/errors.js';
+import { msg } from '../domain/messages.js';
 import { parseWhen } from '../domain/when.js';
 import { customerPhone, isoDate, phoneArg, serviceName, staffName } from './args.js';
 import { defineTool } from './types.js';
+
+const MINUTE = 60_000;
 
 export const bookAppointment = defineTool({
   name: 'book_appointment',
@@ -27,12 +30,9 @@ export const bookAppointment = defineTool({
     const service = findService(deps.config, input.service_name);
     const staff = input.staff_name ? findStaff(deps.config, input.staff_name) : undefined;
     const phone = phoneArg(deps, input.customer_phone);
-    const when = parseWhen(input.appointment_datetime, deps.rules.zone, 'appointment_datetime');
-    if (!when.hasTime) {
-      throw new InvalidArgumentError(`What time on ${deps.speech.day(when.ms, deps.clock.now())} would the caller like? I need a time as well as a date.`, {
-        field: 'appointment_datetime',
-      });
-    }
+    const field = 'appointment_datetime';
+    const when = parseWhen(input.appointment_datetime, deps.rules.zone, field);
+    if (!when.hasTime) throw new BookingError('DATE_NEEDS_TIME', { field, day: when.ms }, { field });
     const appt = await book(
       deps,
       {
@@ -48,11 +48,12 @@ export const bookAppointment = defineTool({
       },
       signal,
     );
-    const view = appointmentView(deps, appt);
+    // Booked inside the cancellation-notice window: it can't be changed by phone from now on.
+    const notice = deps.config.booking.cancellationNoticeMinutes;
+    const lockedIn = notice > 0 && appt.start - deps.clock.now() < notice * MINUTE ? notice : undefined;
     return {
-      ok: true,
-      message: `Booked: a ${service.name.toLowerCase()} with ${view.staff.name} on ${view.spoken}, for ${appt.customerName}.`,
-      appointment: view,
+      say: msg('BOOKED', { ...apptRef(deps, appt), customer: appt.customerName, lockedInMinutes: lockedIn }),
+      data: { appointment: appointmentView(deps, appt) },
     };
   },
 });

@@ -1,5 +1,6 @@
 import { z } from 'zod';
-import { appointmentView, cancel } from '../booking/service.js';
+import { apptRef, appointmentView, cancel } from '../booking/service.js';
+import { msg } from '../domain/messages.js';
 import { appointmentId, customerPhone, phoneArg } from './args.js';
 import { defineTool } from './types.js';
 
@@ -20,11 +21,6 @@ export const cancelAppointment = defineTool({
   async handler({ deps, signal }, input) {
     const phone = phoneArg(deps, input.customer_phone);
     const appt = await cancel(deps, phone, input.appointment_id, input.reason, signal);
-    const view = appointmentView(deps, appt);
-    return {
-      ok: true,
-      message: `Cancelled the ${view.service.name.toLowerCase()} with ${view.staff.name} on ${view.spoken}.`,
-      appointment: view,
-    };
+    return { say: msg('CANCELLED', apptRef(deps, appt)), data: { appointment: appointmentView(deps, appt) } };
   },
 });

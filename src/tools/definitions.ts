@@ -3,15 +3,24 @@
  * adding a generator to FORMATS.
  */
 import { z } from 'zod';
+import { STILL_WORKING, TOOL_STATUS } from '../render/voice.js';
+import { ALIASES } from './aliases.js';
 import { TOOLS } from './registry.js';
-import type { ToolDefinition } from './types.js';
+import type { ToolSignature } from './types.js';
 
 export type JsonSchema = Record<string, unknown>;
 
 export interface DefinitionOptions {
   /** Public base URL of this service, e.g. https://book.example.com */
   publicBaseUrl: string;
+  /**
+   * Also publish the compatibility aliases (find_available_times, schedule_meeting): off by default,
+   * since new assistants should use our own names. The aliases work whether or not they are published.
+   */
+  includeAliases?: boolean | undefined;
 }
+
+type ToolDefinition = ToolSignature;
 
 /** Plain JSON Schema (draft 2020-12 subset) of a tool's arguments, as the model should fill them. */
 export function argumentsSchema(tool: ToolDefinition): JsonSchema {
@@ -50,15 +59,10 @@ function openai(tools: readonly ToolDefinition[]) {
   }));
 }
 
-/** What each tool says while it runs and when it fails: spoken by Vapi and Retell. */
+/** What each tool says while it runs and when it fails: spoken by Vapi and Retell (worded in src/render/voice.ts). */
 export const TOOL_MESSAGES: Record<string, { start: string; failed: string }> = {
-  list_services: { start: 'Let me check what we offer.', failed: "I couldn't load our services just now." },
-  find_available_slots: { start: 'Let me check the calendar.', failed: "I couldn't reach the calendar just now." },
-  get_next_available: { start: 'Let me find the next opening.', failed: "I couldn't reach the calendar just now." },
-  book_appointment: { start: 'One moment while I book that.', failed: "I couldn't complete the booking just now; nothing was booked." },
-  cancel_appointment: { start: 'One moment.', failed: "I couldn't cancel that just now; the appointment is unchanged." },
-  reschedule_appointment: { start: 'One moment while I move that.', failed: "I couldn't move it just now; the original time still stands." },
-  list_appointments: { start: 'Let me look that up.', failed: "I couldn't look up appointments just now." },
+  ...TOOL_STATUS,
+  ...Object.fromEntries(ALIASES.filter((a) => !TOOL_STATUS[a.name]).map((a) => [a.name, TOOL_STATUS[a.target]!])),
 };
 
 const base = (opts: DefinitionOptions) => opts.publicBaseUrl.replace(/\/+$/, '');
@@ -86,6 +90,23 @@ function reduced(tool: ToolDefinition, keep: readonly string[], mapProp?: (name:
   return { type: 'object', properties, required: [...((full.required as string[] | undefined) ?? [])] };
 }
 
+/** Where the platform sends the caller's number itself. */
+const CALLER_FILLED = 'Leave empty: the number they are calling from is used; fill only if they want a different number.';
+
+/**
+ * For platforms that send the caller's number with each call: the phone argument becomes optional
+ * and says so, so the model does not ask the caller for a number the platform already has.
+ */
+function callerPhoneOptional(t: ToolDefinition, params: ObjectSchema, description: string): ObjectSchema {
+  const phone = t.callerPhoneArg;
+  if (!phone || !params.properties[phone]) return params;
+  return {
+    ...params,
+    properties: { ...params.properties, [phone]: { ...params.properties[phone], description: `The caller's phone number. ${description}` } },
+    required: params.required.filter((r) => r !== phone),
+  };
+}
+
 // Keys of Vapi's JsonSchema type (@vapi-ai/server-sdk); its API validates against that type.
 const VAPI_KEYS = ['type', 'description', 'enum', 'format', 'items', 'properties', 'required', 'title'] as const;
 const VAPI_FORMATS = new Set(['date-time', 'time', 'date', 'duration', 'email', 'hostname', 'ipv4', 'ipv6', 'uuid']);
@@ -97,10 +118,15 @@ function vapi(tools: readonly ToolDefinition[], opts: DefinitionOptions) {
   const url = `${base(opts)}/webhooks/vapi`;
   return tools.map((t) => {
     const m = TOOL_MESSAGES[t.name];
-    const params = reduced(t, VAPI_KEYS, (_n, p) => {
-      if (typeof p.format === 'string' && !VAPI_FORMATS.has(p.format)) delete p.format;
-      return p;
-    });
+    // Vapi sends call.customer.number with every tool call; runTool fills the argument from it.
+    const params = callerPhoneOptional(
+      t,
+      reduced(t, VAPI_KEYS, (_n, p) => {
+        if (typeof p.format === 'string' && !VAPI_FORMATS.has(p.format)) delete p.format;
+        return p;
+      }),
+      CALLER_FILLED,
+    );
     return {
       type: 'function' as const,
       async: false,
@@ -120,7 +146,7 @@ function vapi(tools: readonly ToolDefinition[], opts: DefinitionOptions) {
         ? [
             { type: 'request-start' as const, content: m.start, blocking: false },
             { type: 'request-failed' as const, content: m.failed },
-            { type: 'request-response-delayed' as const, content: 'Still working on it, one moment.', timingMilliseconds: 3000 },
+            { type: 'request-response-delayed' as const, content: STILL_WORKING, timingMilliseconds: 3000 },
           ]
         : [],
     };
@@ -151,12 +177,11 @@ const PORTABLE_KEYS = ['type', 'description', 'enum'] as const;
  */
 function telnyx(tools: readonly ToolDefinition[], opts: DefinitionOptions) {
   return tools.map((t) => {
-    const body = reduced(t, PORTABLE_KEYS, (name, p) =>
-      name === t.callerPhoneArg
-        ? { ...p, description: "The caller's phone number. Leave empty to use the number they are calling from ({{telnyx_end_user_target}}); fill it only if they give a different one." }
-        : p,
+    const body = callerPhoneOptional(
+      t,
+      reduced(t, PORTABLE_KEYS),
+      'Leave empty: the number they are calling from ({{telnyx_end_user_target}}) is used; fill only if they want a different number.',
     );
-    if (t.callerPhoneArg) body.required = body.required.filter((r) => r !== t.callerPhoneArg);
     return {
       type: 'webhook' as const,
       webhook: {
@@ -196,7 +221,8 @@ function retell(tools: readonly ToolDefinition[], opts: DefinitionOptions) {
     speak_after_execution: true,
     timeout_ms: 20_000,
     args_at_root: false,
-    parameters: reduced(t, PORTABLE_KEYS),
+    // Retell sends call.from_number (to_number when the agent dialled out); runTool fills the argument from it.
+    parameters: callerPhoneOptional(t, reduced(t, PORTABLE_KEYS), CALLER_FILLED),
   }));
 }
 
@@ -240,6 +266,11 @@ export function isDefinitionFormat(f: string): f is DefinitionFormat {
   return Object.hasOwn(FORMATS, f);
 }
 
+/** The tools a format publishes: ours, then the compatibility aliases when asked for. */
+export function publishedTools(opts: Pick<DefinitionOptions, 'includeAliases'> = {}): readonly ToolDefinition[] {
+  return opts.includeAliases ? [...TOOLS, ...ALIASES.filter((a) => !TOOLS.some((t) => t.name === a.name))] : TOOLS;
+}
+
 export function toolDefinitions(format: DefinitionFormat, opts: DefinitionOptions): unknown {
-  return FORMATS[format](TOOLS, opts);
+  return FORMATS[format](publishedTools(opts), opts);
 }

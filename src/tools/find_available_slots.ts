@@ -1,7 +1,10 @@
 import { z } from 'zod';
 import { searchSlots } from '../booking/service.js';
 import { serviceAndStaff } from '../domain/catalog.js';
-import { isoDate, serviceName, staffName } from './args.js';
+import { type EmptyWindow, msg } from '../domain/messages.js';
+import { SPOKEN } from '../render/voice.js';
+import { closedDay } from '../slots/engine.js';
+import { isoDate, maxResults, serviceName, staffName } from './args.js';
 import { defineTool } from './types.js';
 import { searchWindow, slotView, spreadSlots } from './window.js';
 
@@ -18,7 +21,7 @@ export const findAvailableSlots = defineTool({
       end_date: isoDate.optional().describe('Last day to search (inclusive), e.g. 2026-03-20.'),
       time_of_day: z.enum(['morning', 'afternoon', 'evening']).optional().describe('Only times in this part of the day.'),
       staff_name: staffName.optional(),
-      max_results: z.number().int().min(1).max(20).optional().describe('How many times to offer; default about 5.'),
+      max_results: maxResults.optional().describe('How many times to return (at most 20; default about 5). The message speaks the best few.'),
     })
     .strict(),
   mutating: false,
@@ -26,30 +29,25 @@ export const findAvailableSlots = defineTool({
     const { service, named, staff } = serviceAndStaff(deps.config, input.service_name, input.staff_name);
     const window = searchWindow(deps, input.start_date, input.end_date);
     const n = input.max_results ?? deps.config.booking.defaultResults;
-    const now = deps.clock.now();
-    const who = named ? ` with ${named.name}` : '';
-    const what = service.name.toLowerCase();
-    const part = input.time_of_day ? ` in the ${input.time_of_day}` : '';
+    const subject = { service: service.name, staff: named?.name, timeOfDay: input.time_of_day };
+    const zone = deps.rules.zone;
 
     let slots = await searchSlots(deps, { service, staff, from: window.from, to: window.to, timeOfDay: input.time_of_day }, signal);
-    let prefix = '';
+    let emptyWindow: EmptyWindow | undefined;
     if (slots.length === 0 && window.explicit) {
-      // Nothing on the day asked for: offer the next openings rather than a dead end.
-      const later = await searchSlots(deps, { service, staff, from: window.to, to: window.to + 14 * DAY, timeOfDay: input.time_of_day }, signal);
-      if (later.length > 0) {
-        prefix = `There's nothing open for a ${what}${who}${part} then. `;
-        slots = later;
-      }
+      // Nothing on the days asked for: say why, and offer the next openings rather than a dead end.
+      const closed = window.singleDay ? closedDay(deps.rules, deps.config.staff.map((s) => s.id), window.firstDay) : undefined;
+      emptyWindow = { day: window.firstDay, singleDay: window.singleDay, closed };
+      slots = await searchSlots(deps, { service, staff, from: window.to, to: window.to + 14 * DAY, timeOfDay: input.time_of_day }, signal);
     }
-    if (slots.length === 0) {
-      return {
-        ok: true,
-        message: `I don't see any openings for a ${what}${who}${part} ${window.explicit ? 'around those dates' : 'in the next two weeks'}. Would another day or time of day work?`,
-        slots: [],
-      };
-    }
-    const picked = spreadSlots(slots, n, deps.rules.zone);
-    const message = `${prefix}For a ${what}${who}${part}, I have ${deps.speech.timeList(picked.map((s) => s.start), now)}. Which would the caller like?`;
-    return { ok: true, message, service: { id: service.id, name: service.name, duration_minutes: service.durationMinutes }, slots: picked.map((s) => slotView(deps, s)) };
+    if (slots.length === 0) return { say: msg('NO_SLOTS', { ...subject, explicit: window.explicit, emptyWindow }), data: { slots: [] } };
+
+    // The data carries up to max_results; the sentence speaks the best few of those.
+    const picked = spreadSlots(slots, n, zone);
+    const spoken = spreadSlots(picked, Math.min(SPOKEN.slots, n), zone);
+    return {
+      say: msg('SLOTS_FOUND', { ...subject, starts: spoken.map((s) => s.start), emptyWindow }),
+      data: { service: { id: service.id, name: service.name, duration_minutes: service.durationMinutes }, slots: picked.map((s) => slotView(deps, s)) },
+    };
   },
 });

@@ -1,12 +1,12 @@
 import { z } from 'zod';
 import { searchSlots } from '../booking/service.js';
 import { serviceAndStaff } from '../domain/catalog.js';
-import { orList } from '../domain/speech.js';
+import { msg } from '../domain/messages.js';
 import { parseWhen } from '../domain/when.js';
 import { bookingWindow } from '../slots/engine.js';
 import { isoDate, serviceName, staffName } from './args.js';
 import { defineTool } from './types.js';
-import { slotView } from './window.js';
+import { slotView, staffNames } from './window.js';
 
 const DAY = 86_400_000;
 
@@ -26,7 +26,6 @@ export const getNextAvailable = defineTool({
     const now = deps.clock.now();
     const { latest } = bookingWindow(deps.rules, now);
     let from = Math.max(now, input.after ? parseWhen(input.after, deps.rules.zone, 'after').ms : now);
-    const who = named ? ` with ${named.name}` : '';
     // Widening windows: the usual answer is within days, so do not ask the calendar for months first.
     for (const span of [7 * DAY, 21 * DAY, 366 * DAY]) {
       if (from >= latest) break;
@@ -34,19 +33,10 @@ export const getNextAvailable = defineTool({
       const slots = await searchSlots(deps, { service, staff, from, to }, signal);
       const first = slots[0];
       if (first) {
-        const names = first.staffIds.map((id) => deps.config.staff.find((s) => s.id === id)?.name ?? id);
-        return {
-          ok: true,
-          message: `The next opening for a ${service.name.toLowerCase()} is ${deps.speech.dateTime(first.start, now)} with ${orList(names)}. Shall I book it?`,
-          slot: slotView(deps, first),
-        };
+        return { say: msg('NEXT_AVAILABLE', { service: service.name, start: first.start, staff: staffNames(deps, first.staffIds) }), data: { slot: slotView(deps, first) } };
       }
       from = to;
     }
-    return {
-      ok: true,
-      message: `I don't see any opening for a ${service.name.toLowerCase()}${who} within the dates we book. Would the caller like to leave a message instead?`,
-      slot: null,
-    };
+    return { say: msg('NO_NEXT_AVAILABLE', { service: service.name, staff: named?.name, horizonDays: deps.config.booking.horizonDays }), data: { slot: null } };
   },
 });

@@ -1,6 +1,6 @@
 import { z } from 'zod';
-import { appointmentView, upcoming } from '../booking/service.js';
-import { andList } from '../domain/speech.js';
+import { apptRef, appointmentView, upcoming } from '../booking/service.js';
+import { msg } from '../domain/messages.js';
 import { customerPhone, phoneArg } from './args.js';
 import { defineTool } from './types.js';
 
@@ -13,15 +13,8 @@ export const listAppointments = defineTool({
   bindToCaller: true,
   async handler({ deps }, input) {
     const phone = phoneArg(deps, input.customer_phone);
-    const views = upcoming(deps, phone).map((a) => appointmentView(deps, a));
-    if (views.length === 0) {
-      return { ok: true, message: "I don't see any upcoming appointments for this phone number.", appointments: [] };
-    }
-    const spoken = views.map((v) => `a ${v.service.name.toLowerCase()} with ${v.staff.name} on ${v.spoken}`);
-    return {
-      ok: true,
-      message: views.length === 1 ? `There's one upcoming appointment: ${spoken[0]}.` : `There are ${views.length} upcoming appointments: ${andList(spoken)}.`,
-      appointments: views,
-    };
+    const list = upcoming(deps, phone);
+    if (list.length === 0) return { say: msg('NO_APPOINTMENTS', {}), data: { appointments: [] } };
+    return { say: msg('APPOINTMENTS_LISTED', { appointments: list.map((a) => apptRef(deps, a)) }), data: { appointments: list.map((a) => appointmentView(deps, a)) } };
   },
 });

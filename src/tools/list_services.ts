@@ -1,14 +1,7 @@
 import { z } from 'zod';
 import { eligibleStaff } from '../domain/catalog.js';
-import { andList } from '../domain/speech.js';
+import { msg } from '../domain/messages.js';
 import { defineTool } from './types.js';
-
-function duration(min: number): string {
-  if (min < 60) return `${min} minutes`;
-  const h = Math.floor(min / 60);
-  const m = min % 60;
-  return `${h} hour${h > 1 ? 's' : ''}${m ? ` ${m} minutes` : ''}`;
-}
 
 export const listServices = defineTool({
   name: 'list_services',
@@ -25,9 +18,8 @@ export const listServices = defineTool({
       staff: eligibleStaff(deps.config, s).map((p) => p.name),
     }));
     return {
-      ok: true,
-      message: `${deps.config.business.name} offers ${andList(services.map((s) => `${s.name.toLowerCase()} (${duration(s.duration_minutes)})`))}.`,
-      services,
+      say: msg('SERVICES_LISTED', { business: deps.config.business.name, services: services.map((s) => ({ name: s.name, minutes: s.duration_minutes })) }),
+      data: { services },
     };
   },
 });

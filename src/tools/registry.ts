@@ -1,21 +1,23 @@
 /**
  * The tool registry and the single dispatch path every entry point uses (HTTP, Vapi, and the other
- * platform adapters): parse -> fill the caller's number -> validate with the tool's zod schema ->
- * idempotency -> run under a deadline -> turn any error into a spoken result -> log the call.
+ * platform adapters): parse -> translate an alias -> fill the caller's number -> validate with the
+ * tool's zod schema -> idempotency -> run under a deadline -> render the outcome -> log the call.
  */
 import { createHash } from 'node:crypto';
 import { performance } from 'node:perf_hooks';
 import type { z } from 'zod';
 import type { Deps } from '../deps.js';
-import { BookingError, InvalidArgumentError } from '../domain/errors.js';
+import { BookingError } from '../domain/errors.js';
+import type { Message } from '../domain/messages.js';
 import { normalizePhone } from '../domain/phone.js';
-import { failureResult, oneLine } from '../domain/speech.js';
+import { aliasFor, isAliasName } from './aliases.js';
 import { bookAppointment } from './book_appointment.js';
 import { cancelAppointment } from './cancel_appointment.js';
 import { findAvailableSlots } from './find_available_slots.js';
 import { getNextAvailable } from './get_next_available.js';
 import { listAppointments } from './list_appointments.js';
 import { listServices } from './list_services.js';
+import { failure, loadRendered, type Rendered, storeRendered, success } from './outcome.js';
 import { rescheduleAppointment } from './reschedule_appointment.js';
 import type { ToolContext, ToolDefinition, ToolResult } from './types.js';
 
@@ -50,37 +52,18 @@ export interface CallMeta {
   clientIp?: string | undefined;
 }
 
-const FIELD_WORDS: Record<string, string> = {
-  customer_name: "the caller's name",
-  customer_phone: "the caller's phone number",
-  customer_email: "the caller's email address",
-  service_name: 'which service the caller wants',
-  staff_name: 'which staff member the caller wants',
-  appointment_datetime: 'the date and time the caller wants',
-  new_datetime: 'the new date and time',
-  start_date: 'the first date to search',
-  end_date: 'the last date to search',
-  after: 'the date to search from',
-  appointment_id: 'which appointment',
-  time_of_day: 'the part of the day (morning, afternoon or evening)',
-  max_results: 'how many times to offer (1 to 20)',
-  notes: 'the note',
-  reason: 'the reason',
-};
-
-/** A zod failure as one sentence that tells the assistant what to ask the caller. */
-function invalidSentence(tool: ToolDefinition, error: z.ZodError): string {
+/** A zod failure as a message code about the first problem; never the validator's own words. */
+function invalidArguments(schema: z.ZodObject, error: z.ZodError): BookingError {
   const issue = error.issues[0]!;
   if (issue.code === 'unrecognized_keys') {
-    const allowed = Object.keys(tool.schema.shape).join(', ');
-    return `${tool.name} does not take ${issue.keys.map((k) => `"${k.slice(0, 40)}"`).join(', ')}; its arguments are ${allowed}.`;
+    const names = issue.keys.map((k) => k.slice(0, 40));
+    return new BookingError('ARG_UNEXPECTED', { names }, { unexpected: names, allowed_arguments: Object.keys(schema.shape) });
   }
   const field = String(issue.path[0] ?? '');
-  const words = FIELD_WORDS[field] ?? field.replace(/_/g, ' ');
-  if (issue.code === 'invalid_type' && issue.input === undefined) return `I need ${words} to do that; please ask the caller.`;
-  if (issue.code === 'too_big') return `The value given for ${words} is too long; please ask the caller again.`;
-  if (field === 'customer_email') return `That email address doesn't look right; please ask the caller to spell it, or leave it out.`;
-  return `The value given for ${words} isn't valid (${oneLine(issue.message).slice(0, 120)}); please ask the caller again.`;
+  const details = { field };
+  if (issue.code === 'invalid_type' && issue.input === undefined) return new BookingError('ARG_MISSING', { field }, details);
+  if (issue.code === 'too_big') return new BookingError('ARG_TOO_LONG', { field }, details);
+  return new BookingError('ARG_INVALID', { field }, details);
 }
 
 function stripNulls(args: Record<string, unknown>): Record<string, unknown> {
@@ -96,10 +79,28 @@ function hashArgs(tool: string, args: unknown): string {
 
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 
+export type OutcomeKind = 'ok' | 'failed' | 'invalid' | 'unknown_tool' | 'rate_limited' | 'conflict';
+
 export interface ToolOutcome {
+  /** What the platform gets (serialized). */
   result: ToolResult;
   /** For HTTP status mapping by callers that want it. */
-  kind: 'ok' | 'failed' | 'invalid' | 'unknown_tool' | 'rate_limited';
+  kind: OutcomeKind;
+  /** The outcome as a message code and parameters, for renderers other than voice (not serialized). */
+  say?: Message | undefined;
+}
+
+function kindOf(result: ToolResult): OutcomeKind {
+  if (result.ok) return 'ok';
+  if (result.code === 'INVALID_ARGUMENT') return 'invalid';
+  if (result.code === 'UNKNOWN_TOOL') return 'unknown_tool';
+  if (result.code === 'RATE_LIMITED') return 'rate_limited';
+  if (result.code === 'IDEMPOTENCY_MISMATCH') return 'conflict';
+  return 'failed';
+}
+
+function outcome(r: Rendered): ToolOutcome {
+  return { result: r.result, say: r.say, kind: kindOf(r.result) };
 }
 
 /** Runs one tool call from any platform. Never throws. */
@@ -108,20 +109,17 @@ export async function runTool(deps: Deps, name: string, rawArgs: unknown, meta: 
   const tool = getTool(name);
   let args: unknown = rawArgs;
   let replayed = false;
-  let outcome: ToolOutcome;
+  let out: ToolOutcome;
 
   try {
-    if (!tool) {
-      outcome = {
-        kind: 'unknown_tool',
-        result: { ok: false, code: 'UNKNOWN_TOOL', message: `There is no tool called "${String(name).slice(0, 64)}"; the tools are ${TOOLS.map((t) => t.name).join(', ')}.` },
-      };
+    if (!tool && !isAliasName(name)) {
+      out = outcome(failure(deps, new BookingError('UNKNOWN_TOOL', { name: String(name).slice(0, 64) }, { tools: TOOLS.map((t) => t.name) })));
     } else {
-      outcome = await dispatch(deps, tool, rawArgs, meta, (a) => (args = a), () => (replayed = true));
+      out = await dispatch(deps, name, rawArgs, meta, (a) => (args = a), () => (replayed = true));
     }
   } catch (err) {
     deps.logger.error({ err, tool: name }, 'tool call failed unexpectedly');
-    outcome = { kind: 'failed', result: failureResult(err) as ToolResult };
+    out = outcome(failure(deps, err));
   }
 
   try {
@@ -133,9 +131,9 @@ export async function runTool(deps: Deps, name: string, rawArgs: unknown, meta: 
       caller: meta.callerPhone ?? null,
       tool: String(name).slice(0, 100),
       args,
-      ok: outcome.result.ok,
-      code: outcome.result.code ?? null,
-      result: outcome.result,
+      ok: out.result.ok,
+      code: out.result.code ?? null,
+      result: out.result,
       latencyMs: performance.now() - t0,
       replayed,
     });
@@ -143,36 +141,55 @@ export async function runTool(deps: Deps, name: string, rawArgs: unknown, meta: 
     // The caller's answer matters more than the log line.
     deps.logger.error({ err }, 'could not write the call log');
   }
-  return outcome;
+  return out;
+}
+
+/** JSON text or an object -> the argument object, or the failure to answer with. */
+function argumentObject(rawArgs: unknown): Record<string, unknown> | BookingError {
+  let parsed: unknown = rawArgs ?? {};
+  if (typeof parsed === 'string') {
+    try {
+      parsed = parsed.trim() === '' ? {} : JSON.parse(parsed);
+    } catch {
+      return new BookingError('ARGS_NOT_JSON', {});
+    }
+  }
+  if (typeof parsed !== 'object' || parsed === null || Array.isArray(parsed)) return new BookingError('ARGS_NOT_OBJECT', {});
+  return stripNulls(parsed as Record<string, unknown>);
 }
 
 async function dispatch(
   deps: Deps,
-  tool: ToolDefinition,
+  name: string,
   rawArgs: unknown,
   meta: CallMeta,
   setArgs: (a: unknown) => void,
   markReplay: () => void,
 ): Promise<ToolOutcome> {
-  let parsedArgs: unknown = rawArgs ?? {};
-  if (typeof parsedArgs === 'string') {
-    try {
-      parsedArgs = parsedArgs.trim() === '' ? {} : JSON.parse(parsedArgs);
-    } catch {
-      return invalid(new InvalidArgumentError(`The arguments for ${tool.name} were not valid JSON; please try the call again.`));
-    }
+  const fail = (err: BookingError) => outcome(failure(deps, err));
+  const given = argumentObject(rawArgs);
+  if (given instanceof BookingError) return fail(given);
+  let args = given;
+
+  let tool = getTool(name);
+  const alias = aliasFor(name, args);
+  setArgs(args);
+  if (alias) {
+    // The call log keeps the alias's arguments as the assistant sent them.
+    const parsedAlias = alias.schema.safeParse(args);
+    if (!parsedAlias.success) return fail(invalidArguments(alias.schema, parsedAlias.error));
+    args = stripNulls(alias.translate(deps.config, parsedAlias.data));
+    tool = getTool(alias.target);
   }
-  if (typeof parsedArgs !== 'object' || parsedArgs === null || Array.isArray(parsedArgs)) {
-    return invalid(new InvalidArgumentError(`The arguments for ${tool.name} must be an object with named fields.`));
-  }
-  let args = stripNulls(parsedArgs as Record<string, unknown>);
+  if (!tool) return fail(new BookingError('UNKNOWN_TOOL', { name: name.slice(0, 64) }, { tools: TOOLS.map((t) => t.name) }));
+
   if (tool.callerPhoneArg && args[tool.callerPhoneArg] === undefined && meta.callerPhone) {
     args = { ...args, [tool.callerPhoneArg]: meta.callerPhone };
   }
-  setArgs(args);
+  if (!alias) setArgs(args);
 
   const parsed = tool.schema.safeParse(args);
-  if (!parsed.success) return invalid(new InvalidArgumentError(invalidSentence(tool, parsed.error)));
+  if (!parsed.success) return fail(invalidArguments(tool.schema, parsed.error));
 
   const data = parsed.data as Record<string, unknown>;
   const region = deps.config.business.phoneRegion;
@@ -181,36 +198,33 @@ async function dispatch(
     const caller = normalizePhone(meta.callerPhone, region);
     if (caller && argPhone !== caller) {
       deps.logger.warn({ tool: tool.name, platform: meta.platform, callId: meta.callId, caller, requested: argPhone }, 'refused: phone does not match the caller id');
-      return {
-        kind: 'failed',
-        result: failureResult(
-          new BookingError(
-            'CALLER_MISMATCH',
-            "For privacy, I can only look up or change appointments for the number you're calling from. If the appointment is under another number, please call from that number or contact us directly.",
-          ),
-        ) as ToolResult,
-      };
+      return fail(new BookingError('CALLER_MISMATCH', {}));
     }
   }
 
-  const key = tool.mutating && meta.idempotencyKey ? `${tool.name}:${meta.idempotencyKey}` : undefined;
+  // Keyed by the name called, so an alias and our own tool never answer for each other.
+  const key = tool.mutating && meta.idempotencyKey ? `${name}:${meta.idempotencyKey}` : undefined;
   const deadlineMs = deps.settings.TOOL_DEADLINE_MS;
   if (key) {
-    const argsHash = hashArgs(tool.name, parsed.data);
+    const argsHash = hashArgs(name, parsed.data);
     const deadline = performance.now() + deadlineMs;
     for (;;) {
       const now = deps.clock.now();
       const claim = deps.store.idempotency.claim(key, tool.name, argsHash, now, now - 3 * deadlineMs);
       if (claim.state === 'claimed') break;
+      if (!claim.sameArgs) {
+        // The key was used for another request: answering with that one's result would tell this
+        // caller something false (Stripe refuses the same way).
+        deps.logger.warn({ tool: name, platform: meta.platform, callId: meta.callId }, 'refused: idempotency key reused with different arguments');
+        return fail(new BookingError('IDEMPOTENCY_MISMATCH', {}));
+      }
       if (claim.state === 'done') {
         markReplay();
-        const result = JSON.parse(claim.resultJson) as ToolResult;
-        return { kind: result.ok ? 'ok' : 'failed', result };
+        const stored = loadRendered(claim.resultJson);
+        return { result: stored.result, say: stored.say, kind: kindOf(stored.result) };
       }
       // Same call still running elsewhere: wait for its answer rather than run it twice.
-      if (performance.now() > deadline) {
-        return { kind: 'failed', result: { ok: false, code: 'CALENDAR_UNAVAILABLE', message: 'That request is still being processed; please wait a moment and ask me to check.' } };
-      }
+      if (performance.now() > deadline) return fail(new BookingError('STILL_PROCESSING', {}));
       await sleep(25);
     }
   }
@@ -222,32 +236,23 @@ async function dispatch(
     if (limited) {
       if (key) deps.store.idempotency.release(key);
       deps.logger.warn({ tool: tool.name, platform: meta.platform, phone: phoneKey, ip: meta.clientIp }, 'write rate limit reached');
-      return {
-        kind: 'rate_limited',
-        result: failureResult(
-          new BookingError('RATE_LIMITED', 'There have been too many appointment changes from this number in a short time; please try again later, or contact us directly.'),
-        ) as ToolResult,
-      };
+      return fail(new BookingError('RATE_LIMITED', {}));
     }
   }
 
   const ctx: ToolContext = { deps, signal: AbortSignal.timeout(deadlineMs), platform: meta.platform, callerPhone: meta.callerPhone, requestKey: key };
-  let result: ToolResult;
+  let rendered: Rendered;
   try {
-    result = await tool.handler(ctx, parsed.data);
-    result.message = oneLine(result.message);
+    rendered = success(deps, await tool.handler(ctx, parsed.data));
   } catch (err) {
-    result = failureResult(err) as ToolResult;
-    if (result.code === 'INTERNAL') deps.logger.error({ err, tool: tool.name }, 'tool handler failed');
+    rendered = failure(deps, err);
+    if (rendered.result.code === 'INTERNAL') deps.logger.error({ err, tool: tool.name }, 'tool handler failed');
   }
   if (key) {
     // A failure worth retrying (calendar down, our bug) must not be replayed forever.
-    if (result.code === 'CALENDAR_UNAVAILABLE' || result.code === 'INTERNAL') deps.store.idempotency.release(key);
-    else deps.store.idempotency.complete(key, JSON.stringify(result));
+    const code = rendered.result.code;
+    if (code === 'CALENDAR_UNAVAILABLE' || code === 'INTERNAL') deps.store.idempotency.release(key);
+    else deps.store.idempotency.complete(key, storeRendered(rendered));
   }
-  return { kind: result.ok ? 'ok' : result.code === 'INVALID_ARGUMENT' ? 'invalid' : 'failed', result };
-}
-
-function invalid(err: InvalidArgumentError): ToolOutcome {
-  return { kind: 'invalid', result: failureResult(err) as ToolResult };
+  return outcome(rendered);
 }

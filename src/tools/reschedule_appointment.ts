@@ -1,6 +1,7 @@
 import { z } from 'zod';
-import { appointmentView, reschedule } from '../booking/service.js';
-import { InvalidArgumentError } from '../domain/errors.js';
+import { apptRef, appointmentView, reschedule } from '../booking/service.js';
+import { BookingError } from '../domain/errors.js';
+import { msg } from '../domain/messages.js';
 import { parseWhen } from '../domain/when.js';
 import { appointmentId, customerPhone, isoDate, phoneArg } from './args.js';
 import { defineTool } from './types.js';
@@ -21,17 +22,15 @@ export const rescheduleAppointment = defineTool({
   bindToCaller: true,
   async handler({ deps, signal }, input) {
     const phone = phoneArg(deps, input.customer_phone);
-    const when = parseWhen(input.new_datetime, deps.rules.zone, 'new_datetime');
-    if (!when.hasTime) {
-      throw new InvalidArgumentError(`What time on ${deps.speech.day(when.ms, deps.clock.now())} would the caller like to move to?`, { field: 'new_datetime' });
-    }
+    const field = 'new_datetime';
+    const when = parseWhen(input.new_datetime, deps.rules.zone, field);
+    if (!when.hasTime) throw new BookingError('DATE_NEEDS_TIME', { field, day: when.ms }, { field });
     const { appointment, previous } = await reschedule(deps, phone, input.appointment_id, when.ms, signal);
-    const view = appointmentView(deps, appointment);
-    const now = deps.clock.now();
-    const message =
-      appointment.id === previous.id && appointment.start === previous.start
-        ? `The ${view.service.name.toLowerCase()} is already on ${view.spoken}; nothing changed.`
-        : `Moved the ${view.service.name.toLowerCase()} to ${view.spoken} with ${view.staff.name}; it was ${deps.speech.dateTime(previous.start, now)}.`;
-    return { ok: true, message, appointment: view, previous_start: deps.speech.iso(previous.start) };
+    const ref = apptRef(deps, appointment);
+    const unchanged = appointment.id === previous.id && appointment.start === previous.start;
+    return {
+      say: unchanged ? msg('MOVE_UNCHANGED', ref) : msg('MOVED', { ...ref, previous: previous.start }),
+      data: { appointment: appointmentView(deps, appointment), previous_start: deps.speech.iso(previous.start) },
+    };
   },
 });

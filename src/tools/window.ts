@@ -1,7 +1,7 @@
 /** Search windows and slot picking shared by the two search tools. */
 import { DateTime } from 'luxon';
 import type { Deps } from '../deps.js';
-import { InvalidArgumentError } from '../domain/errors.js';
+import { BookingError } from '../domain/errors.js';
 import { parseWhen } from '../domain/when.js';
 import type { Slot } from '../slots/engine.js';
 
@@ -12,28 +12,33 @@ export interface Window {
   to: number;
   /** The caller asked about specific dates (so an empty answer is about those dates). */
   explicit: boolean;
+  /** Start of the first local day asked about (today when no date was given). */
+  firstDay: number;
+  /** The dates asked about are one local day. */
+  singleDay: boolean;
 }
 
 /**
  * start_date/end_date -> [from, to). A date alone means that whole local day; no end means that day
- * when a date was given, or the next two weeks from now otherwise.
+ * when a date was given, or the next two weeks from now otherwise. An end of 24:00 is the end of
+ * that day.
  */
 export function searchWindow(deps: Deps, startDate: string | undefined, endDate: string | undefined): Window {
   const zone = deps.rules.zone;
   const now = deps.clock.now();
-  const endOfDay = (ms: number) => DateTime.fromMillis(ms, { zone }).startOf('day').plus({ days: 1 }).toMillis();
+  const dayOf = (ms: number) => DateTime.fromMillis(ms, { zone }).startOf('day');
+  const endOfDay = (ms: number) => dayOf(ms).plus({ days: 1 }).toMillis();
   const start = startDate ? parseWhen(startDate, zone, 'start_date') : undefined;
-  const end = endDate ? parseWhen(endDate, zone, 'end_date') : undefined;
+  const end = endDate ? parseWhen(endDate, zone, 'end_date', { endOfDay: true }) : undefined;
   const from = Math.max(start?.ms ?? now, now);
   let to: number;
   if (end) to = end.hasTime ? end.ms : endOfDay(end.ms);
-  else if (start && !start.hasTime) to = endOfDay(start.ms);
   else if (start) to = endOfDay(start.ms);
   else to = now + 14 * DAY;
-  if (end && start && to <= start.ms) {
-    throw new InvalidArgumentError('The end date is before the start date; please check which dates the caller means.', { field: 'end_date' });
-  }
-  return { from, to: Math.max(to, from), explicit: Boolean(start || end) };
+  if (end && start && to <= start.ms) throw new BookingError('END_BEFORE_START', {}, { field: 'end_date' });
+  const firstDay = dayOf(start?.ms ?? now).toMillis();
+  const singleDay = start !== undefined && to <= endOfDay(start.ms);
+  return { from, to: Math.max(to, from), explicit: Boolean(start || end), firstDay, singleDay };
 }
 
 /** Slots (sorted by start) grouped by business-local day, with one date computation per day, not per slot. */
@@ -83,8 +88,12 @@ export function spreadSlots(slots: readonly Slot[], n: number, zone: string): Sl
   return picked.sort((a, b) => a.start - b.start);
 }
 
+export function staffNames(deps: Deps, ids: readonly string[]): string[] {
+  return ids.map((id) => deps.config.staff.find((p) => p.id === id)?.name ?? id);
+}
+
 export function slotView(deps: Deps, s: Slot) {
-  const names = s.staffIds.map((id) => deps.config.staff.find((p) => p.id === id)?.name ?? id);
+  const names = staffNames(deps, s.staffIds);
   return {
     start: deps.speech.iso(s.start),
     end: deps.speech.iso(s.end),

@@ -89,11 +89,13 @@ describe('idempotency', () => {
     expect(n).toBe(1);
   });
 
-  it('a different call id books again (and is refused for the taken slot)', async () => {
+  it('a different call id runs again: the same caller is told of their booking, another is refused the taken slot', async () => {
     deps = makeTestDeps();
     await book(deps, 1, { staff_name: 'Sam' }, { idempotencyKey: 'k1' });
-    const second = await book(deps, 1, { staff_name: 'Sam' }, { idempotencyKey: 'k2' });
-    expect(second.result.code).toBe('SLOT_UNAVAILABLE');
+    const repeat = await book(deps, 1, { staff_name: 'Sam' }, { idempotencyKey: 'k2' });
+    expect(repeat.result.code).toBe('DUPLICATE_BOOKING');
+    const other = await book(deps, 2, { staff_name: 'Sam' }, { idempotencyKey: 'k3' });
+    expect(other.result.code).toBe('SLOT_UNAVAILABLE');
   });
 
   it('a pending claim left by a crashed process is taken over after it goes stale', async () => {

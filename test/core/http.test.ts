@@ -46,7 +46,7 @@ describe('POST /webhooks/vapi', () => {
     for (const x of r) expect(x.result).not.toMatch(/\n/);
     // The caller's number came from call.customer.number, not from the model.
     expect(r[0]!.parsed.appointment.customer.phone).toBe('+15550102030');
-    expect(r[1]!.parsed.message).toBe("There's one upcoming appointment: a haircut with Sam on Tuesday, November 24 at 10:00 AM.");
+    expect(r[1]!.parsed.message).toBe('You have one upcoming appointment: a haircut with Sam on Tuesday, November 24 at 10 AM.');
   });
 
   it.each([
@@ -92,7 +92,7 @@ describe('POST /webhooks/vapi', () => {
     expect(res.status).toBe(200);
     const [a, b, c] = results(res.body);
     expect(a!.parsed).toMatchObject({ ok: false, code: 'UNKNOWN_TOOL' });
-    expect(b!.parsed).toMatchObject({ ok: false, code: 'INVALID_ARGUMENT', message: 'The arguments for book_appointment were not valid JSON; please try the call again.' });
+    expect(b!.parsed).toMatchObject({ ok: false, code: 'INVALID_ARGUMENT', message: "Sorry, that didn't go through properly on my side; let me try that again." });
     expect(c!.parsed.ok).toBe(true);
   });
 
@@ -163,8 +163,11 @@ describe('POST /tools/:name', () => {
     const b = await request(app).post('/tools/book_appointment').set('Idempotency-Key', 'abc').send(body);
     expect(b.body).toEqual(a.body);
     expect(a.body.ok).toBe(true);
+    // A new key runs again: the same caller hears about the booking they have, another caller that the slot is taken.
     const c = await request(app).post('/tools/book_appointment').set('Idempotency-Key', 'other').send(body);
-    expect(c.body.code).toBe('SLOT_UNAVAILABLE');
+    expect(c.body.code).toBe('DUPLICATE_BOOKING');
+    const d = await request(app).post('/tools/book_appointment').set('Idempotency-Key', 'third').send({ ...body, customer_name: 'Bob Roe', customer_phone: '5550102031' });
+    expect(d.body.code).toBe('SLOT_UNAVAILABLE');
   });
 });
 
@@ -204,7 +207,8 @@ describe('GET /tools/definitions', () => {
       expect(t.messages.map((m: any) => m.type)).toContain('request-start');
     }
     const book = res.body.find((t: any) => t.function.name === 'book_appointment');
-    expect(book.function.parameters.required).toEqual(['customer_name', 'customer_phone', 'service_name', 'appointment_datetime']);
+    // Vapi sends the caller's number (call.customer.number): the model need not ask for it.
+    expect(book.function.parameters.required).toEqual(['customer_name', 'service_name', 'appointment_datetime']);
   });
 
   it('an unknown format is a 400 naming the formats', async () => {
@@ -246,7 +250,7 @@ describe('admin and health', () => {
     const add = await request(app).post('/admin/blocks').set(auth).send({ staff: 'Sam', start: '2026-11-24T09:00', end: '2026-11-24T18:00', reason: 'Dentist' });
     expect(add.status).toBe(201);
     const slots = await request(app).post('/tools/find_available_slots').send({ service_name: 'haircut', staff_name: 'Sam', start_date: '2026-11-24' });
-    expect(slots.body.message).toMatch(/^There's nothing open for a haircut with Sam then\./);
+    expect(slots.body.message).toMatch(/^There's nothing open for a haircut with Sam on Tuesday, November 24, but I have Wednesday/);
     expect((await request(app).delete(`/admin/blocks/${add.body.block.id}`).set(auth)).status).toBe(204);
     const after = await request(app).post('/tools/find_available_slots').send({ service_name: 'haircut', staff_name: 'Sam', start_date: '2026-11-24' });
     expect(after.body.slots[0].start).toBe('2026-11-24T09:00:00-05:00');

@@ -22,9 +22,7 @@ describe('list_services', () => {
     deps = makeTestDeps();
     const r = await call('list_services', {});
     expect(r.ok).toBe(true);
-    expect(r.message).toBe(
-      'Maple Street Salon offers haircut (45 minutes), hair color (2 hours), beard trim (20 minutes), and consultation (15 minutes).',
-    );
+    expect(r.message).toBe('We offer haircut (45 minutes), hair color (2 hours), beard trim (20 minutes) and consultation (15 minutes). Which would you like?');
     expect((r.services as unknown[]).length).toBe(4);
   });
 });
@@ -40,7 +38,8 @@ describe('find_available_slots', () => {
     expect(new Set(slots.map((s) => s.start.slice(0, 10))).size).toBe(5);
     // Monday is closed; Tuesday opens at 09:00 (now is Monday 08:00, notice 2 h).
     expect(slots[0]!.start).toBe('2026-11-24T09:00:00-05:00');
-    expect(r.message).toMatch(/^For a haircut, I have Tuesday, November 24 at 9:00 AM; /);
+    // The data carries five; the sentence speaks three, the date said once and then weekdays.
+    expect(r.message).toBe('For a haircut, I have Tuesday, November 24, Wednesday or Friday at 9 AM. Which would you like?');
     // Thanksgiving (Thursday 26th) is a holiday.
     expect(slots.some((s) => s.start.startsWith('2026-11-26'))).toBe(false);
   });
@@ -67,7 +66,9 @@ describe('find_available_slots', () => {
     deps = makeTestDeps();
     const r = await call('find_available_slots', { service_name: 'haircut', start_date: '2026-11-26' });
     expect(r.ok).toBe(true);
-    expect(r.message).toMatch(/^There's nothing open for a haircut then\. For a haircut, I have Friday, November 27/);
+    expect(r.message).toBe(
+      "We're closed on Thursday, November 26 for Thanksgiving, but I have Friday, Saturday or Tuesday at 9 AM. Which would you like?",
+    );
   });
 
   it('a named staff member limits the search and the slots carry staff', async () => {
@@ -89,10 +90,10 @@ describe('find_available_slots', () => {
     deps = makeTestDeps();
     const s = await call('find_available_slots', { service_name: 'perm' });
     expect(s.code).toBe('UNKNOWN_SERVICE');
-    expect(s.message).toBe('We don\'t offer "perm". We offer haircut, hair color, beard trim, and consultation; which would the caller like?');
+    expect(s.message).toBe("We don't offer perm. We offer haircut, hair color, beard trim and consultation; which would you like?");
     const p = await call('find_available_slots', { service_name: 'haircut', staff_name: 'Bob' });
     expect(p.code).toBe('UNKNOWN_STAFF');
-    expect(p.message).toMatch(/Sam, Priya, and Jordan/);
+    expect(p.message).toBe("There's nobody called Bob here. Our team is Sam, Priya and Jordan; would you like one of them, or anyone available?");
     const c = await call('find_available_slots', { service_name: 'color', staff_name: 'Sam' });
     expect(c.code).toBe('UNKNOWN_STAFF');
     expect(c.message).toBe("Sam doesn't do hair color; Priya or Jordan can. Would one of them work?");
@@ -103,7 +104,7 @@ describe('get_next_available', () => {
   it('returns the earliest opening and respects "after"', async () => {
     deps = makeTestDeps();
     const a = await call('get_next_available', { service_name: 'beard trim' });
-    expect(a.message).toBe('The next opening for a beard trim is Tuesday, November 24 at 9:00 AM with Sam. Shall I book it?');
+    expect(a.message).toBe('The next opening for a beard trim is Tuesday, November 24 at 9 AM with Sam. Shall I book it?');
     const b = await call('get_next_available', { service_name: 'beard trim', after: '2026-11-24T17:50' });
     expect((b.slot as { start: string }).start).toBe('2026-11-25T09:00:00-05:00');
   });
@@ -127,13 +128,13 @@ describe('book_appointment rules are enforced at write time', () => {
   it.each([
     ['2026-11-23T07:00', 'IN_PAST', /has already passed/],
     ['2026-11-23T09:00', 'TOO_SOON', /too soon/],
-    ['2027-01-25T10:00', 'TOO_FAR', /too far ahead/],
-    ['2026-11-26T10:00', 'CLOSED', /closed for Thanksgiving/],
-    ['2026-11-30T10:00', 'CLOSED', /closed on Monday, November 30/],
+    ['2027-01-25T10:00', 'TOO_FAR', /^Monday, January 25 is too far out; we book up to 60 days ahead\. How about Friday, January 22 at /],
+    ['2026-11-26T10:00', 'CLOSED', /^We're closed on Thursday, November 26 for Thanksgiving\. How about /],
+    ['2026-11-30T10:00', 'CLOSED', /^We're closed on Monday, November 30\. How about Tuesday at /],
     ['2026-11-24T12:00', 'OUTSIDE_HOURS', /outside our opening hours/],
     ['2026-11-24T17:30', 'OUTSIDE_HOURS', /outside our opening hours/],
-    ['2026-11-24T10:07', 'SLOT_UNAVAILABLE', /not available/],
-    ['2026-12-24T15:00', 'CLOSED', /Christmas Eve afternoon/],
+    ['2026-11-24T10:07', 'SLOT_UNAVAILABLE', /isn't available/],
+    ['2026-12-24T15:00', 'CLOSED', /^We're closed at 3 PM on Thursday, December 24 for Christmas Eve afternoon\./],
   ])('%s -> %s', async (when, code, sentence) => {
     deps = makeTestDeps();
     const r = await at(when);
@@ -141,7 +142,7 @@ describe('book_appointment rules are enforced at write time', () => {
     expect(r.code).toBe(code);
     expect(r.message).toMatch(sentence);
     expectSpeakable(r);
-    if (code !== 'TOO_FAR') expect((r.alternatives as unknown[]).length).toBeGreaterThan(0);
+    expect((r.alternatives as unknown[]).length).toBeGreaterThan(0);
   });
 
   it('an offset in the date-time is honoured (17:30Z is 12:30 local: a break)', async () => {
@@ -203,19 +204,20 @@ describe('book_appointment rules are enforced at write time', () => {
     (deps.calendar as import('../../src/calendar/embedded.js').EmbeddedCalendar).addBlock('blk_1', 'sam', local('2026-11-24T09:00'), local('2026-11-24T18:00'), 'Off');
     const r = await call('book_appointment', { ...JANE, staff_name: 'Sam', appointment_datetime: '2026-11-24T10:00' });
     expect(r.code).toBe('SLOT_UNAVAILABLE');
-    expect(r.message).toMatch(/^Tuesday, November 24 at 10:00 AM is not available with Sam\. The nearest openings are Wednesday, November 25/);
+    expect(r.message).toMatch(/^Tuesday, November 24 at 10 AM isn't available with Sam\. How about Wednesday at /);
   });
 
   it.each([
-    [{ appointment_datetime: '2026-02-30T10:00' }, /couldn't understand the appointment datetime/],
-    [{ appointment_datetime: 'tomorrow at 25:00' }, /couldn't understand/],
-    [{ appointment_datetime: '2026-11-24' }, /What time on Tuesday, November 24/],
-    [{ appointment_datetime: '2027-03-14T02:30' }, /doesn't exist on that day because the clocks change/],
-    [{ customer_phone: '12' }, /isn't valid|doesn't look complete/],
-    [{ customer_phone: 'call me maybe' }, /doesn't look complete/],
-    [{ customer_name: undefined }, /I need the caller's name/],
-    [{ customer_email: 'not-an-email' }, /email address doesn't look right/],
-    [{ date: '2026-11-24' }, /book_appointment does not take "date"/],
+    [{ appointment_datetime: '2026-02-30T10:00' }, /^Sorry, I didn't catch the date and time\. What day and time would you like\?$/],
+    [{ appointment_datetime: 'tomorrow at 25:00' }, /^Sorry, I didn't catch the date and time/],
+    [{ appointment_datetime: '10am' }, /^Sorry, I didn't catch the date and time/],
+    [{ appointment_datetime: '2026-11-24' }, /^What time on Tuesday, November 24 works for you\?$/],
+    [{ appointment_datetime: '2027-03-14T02:30' }, /^2:30 AM doesn't exist that day because the clocks change\./],
+    [{ customer_phone: '12' }, /^Sorry, I didn't catch the phone number|doesn't sound complete/],
+    [{ customer_phone: 'call me maybe' }, /^That phone number doesn't sound complete\. Could you say it again with the area code\?$/],
+    [{ customer_name: undefined }, /^What name should I put the booking under\?$/],
+    [{ customer_email: 'not-an-email' }, /^That email address doesn't sound right/],
+    [{ date: '2026-11-24' }, /^Sorry, that didn't go through properly on my side/],
   ])('bad input %o is INVALID_ARGUMENT with a sentence', async (patch, sentence) => {
     deps = makeTestDeps();
     const outcome = await runTool(deps, 'book_appointment', { ...JANE, appointment_datetime: '2026-11-24T10:00', ...patch }, { platform: 'test' });
@@ -247,9 +249,7 @@ describe('cancel, reschedule, list', () => {
     deps = makeTestDeps();
     await bookTwo();
     const r = await call('list_appointments', { customer_phone: '+1 555-010-2030' });
-    expect(r.message).toBe(
-      'There are 2 upcoming appointments: a haircut with Sam on Tuesday, November 24 at 10:00 AM and a beard trim with Sam on Wednesday, November 25 at 3:00 PM.',
-    );
+    expect(r.message).toBe('You have 2 upcoming appointments: a haircut with Sam on Tuesday, November 24 at 10 AM and a beard trim with Sam on Wednesday at 3 PM.');
     const none = await call('list_appointments', { customer_phone: '555 999 0000' });
     expect(none.message).toBe("I don't see any upcoming appointments for this phone number.");
   });
@@ -259,12 +259,12 @@ describe('cancel, reschedule, list', () => {
     await bookTwo();
     const amb = await call('cancel_appointment', { customer_phone: '5550102030' });
     expect(amb.code).toBe('AMBIGUOUS');
-    expect(amb.message).toMatch(/^There are 2 upcoming appointments: .* Which one should I cancel\?$/);
+    expect(amb.message).toBe('Which one should I cancel: a haircut with Sam on Tuesday, November 24 at 10 AM or a beard trim with Sam on Wednesday at 3 PM?');
     const list = amb.appointments as { id: string; service: { id: string } }[];
     expect((await call('list_appointments', { customer_phone: '5550102030' })).appointments).toHaveLength(2);
     const beard = list.find((a) => a.service.id === 'beard-trim')!;
     const done = await call('cancel_appointment', { customer_phone: '5550102030', appointment_id: beard.id, reason: 'sick' });
-    expect(done.message).toBe('Cancelled the beard trim with Sam on Wednesday, November 25 at 3:00 PM.');
+    expect(done.message).toBe('Cancelled the beard trim with Sam on Wednesday, November 25 at 3 PM.');
     expect((await call('list_appointments', { customer_phone: '5550102030' })).appointments).toHaveLength(1);
     // Now only one: no id needed.
     expect((await call('cancel_appointment', { customer_phone: '5550102030' })).ok).toBe(true);
@@ -296,14 +296,14 @@ describe('cancel, reschedule, list', () => {
     await call('book_appointment', { ...JANE, customer_phone: '5550102031', appointment_datetime: '2026-11-24T14:00', staff_name: 'Sam' });
     const taken = await call('reschedule_appointment', { customer_phone: '5550102030', new_datetime: '2026-11-24T14:00' });
     expect(taken.code).toBe('SLOT_UNAVAILABLE');
-    expect(taken.message).toMatch(/not available with Sam/);
+    expect(taken.message).toMatch(/isn't available with Sam/);
     const still = await call('list_appointments', { customer_phone: '5550102030' });
     expect((still.appointments as { start: string }[])[0]!.start).toBe('2026-11-24T10:00:00-05:00');
 
     // Moving onto its own time (overlapping itself) is fine: 10:00 -> 10:15.
     const moved = await call('reschedule_appointment', { customer_phone: '5550102030', new_datetime: '2026-11-24T10:15' });
     expect(moved.ok).toBe(true);
-    expect(moved.message).toBe('Moved the haircut to Tuesday, November 24 at 10:15 AM with Sam; it was Tuesday, November 24 at 10:00 AM.');
+    expect(moved.message).toBe('Moved the haircut to Tuesday, November 24 at 10:15 AM with Sam; it was 10 AM.');
     const events = deps.store.db.prepare(`SELECT start_ms FROM calendar_events WHERE status = 'confirmed' AND customer_phone = '+15550102030'`).all() as { start_ms: number }[];
     expect(events.map((e) => e.start_ms)).toEqual([local('2026-11-24T10:15')]);
   });
@@ -331,5 +331,39 @@ describe('call log', () => {
     expect(first).toMatchObject({ platform: 'vapi', call_id: 'c1', tool_call_id: 't1', caller: '+15550102030', tool: 'list_services', ok: true, code: null });
     expect(first!.latency_ms).toBeGreaterThanOrEqual(0);
     expect(second).toMatchObject({ platform: 'http', tool: 'book_appointment', ok: false, code: 'INVALID_ARGUMENT', args: { service_name: 'x' } });
+  });
+});
+
+describe('how many options a search returns and speaks', () => {
+  it('max_results above 20 is clamped to 20 and answered (it was refused as "too long")', async () => {
+    deps = makeTestDeps();
+    const out = await runTool(deps, 'find_available_slots', { service_name: 'haircut', max_results: 50 }, { platform: 'test' });
+    expect(out.result.ok).toBe(true);
+    expect(out.result.slots).toHaveLength(20);
+    const fewer = await call('find_available_slots', { service_name: 'haircut', max_results: 3.6 });
+    expect(fewer.slots).toHaveLength(4);
+    const zero = await call('find_available_slots', { service_name: 'haircut', max_results: 0 });
+    expect(zero.slots).toHaveLength(1);
+  });
+
+  it('the sentence speaks the best three of the data slots, grouped by day, the date said once', async () => {
+    deps = makeTestDeps();
+    for (const max_results of [5, 20]) {
+      const out = await runTool(deps, 'find_available_slots', { service_name: 'haircut', max_results }, { platform: 'test' });
+      const spoken = (out.say as { params: { starts: number[] } }).params.starts;
+      expect(spoken.length).toBe(3);
+      const data = (out.result.slots as { start: string }[]).map((s) => Date.parse(s.start));
+      for (const s of spoken) expect(data).toContain(s);
+      expect(out.result.message.match(/November/g)).toHaveLength(1);
+    }
+    const day = await call('find_available_slots', { service_name: 'haircut', start_date: '2026-11-24', max_results: 20 });
+    expect(day.slots).toHaveLength(20);
+    expect(day.message).toBe('For a haircut, I have Tuesday, November 24 at 9 AM, 2 or 5:15 PM. Which would you like?');
+  });
+
+  it('a refusal offers three alternatives or fewer', async () => {
+    deps = makeTestDeps();
+    const r = await call('book_appointment', { ...JANE, appointment_datetime: '2026-11-24T10:07' });
+    expect((r.alternatives as unknown[]).length).toBe(3);
   });
 });

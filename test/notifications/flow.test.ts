@@ -85,7 +85,8 @@ describe('planning messages on booking', () => {
       ['booked', STAFF_PHONE, 'Maple Street Salon: new booking, Haircut for Dana Reyes on Wednesday, November 25 at 10:00 AM.'],
     ]);
     // Priya has no phone: only the customer hears about her bookings.
-    const other = await book(d, '2026-11-25T10:00', { staff_name: 'Priya' });
+    // (Another member of the family: the same person cannot hold two appointments at once.)
+    const other = await book(d, '2026-11-25T10:00', { staff_name: 'Priya', customer_name: 'Alex Reyes' });
     expect(rows(d, other).filter((r) => r.audience === 'staff')).toEqual([]);
   });
 

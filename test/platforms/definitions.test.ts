@@ -9,7 +9,7 @@ import type { Vapi } from '@vapi-ai/server-sdk';
 import request from 'supertest';
 import { afterEach, describe, expect, it } from 'vitest';
 import { createApp } from '../../src/app.js';
-import { FORMATS, toolDefinitions } from '../../src/tools/definitions.js';
+import { FORMATS, publishedTools, toolDefinitions } from '../../src/tools/definitions.js';
 import { TOOLS } from '../../src/tools/registry.js';
 import { writeDefinitions } from '../../tools/export-definitions.js';
 import { makeTestDeps, type TestDeps } from '../helpers.js';
@@ -142,6 +142,60 @@ describe('tool definitions', () => {
       expect(Object.keys(d).sort()).toEqual(['description', 'inputSchema', 'name']);
       expect(d.inputSchema.type).toBe('object');
     }
+  });
+});
+
+describe("the caller's number where the platform sends it", () => {
+  const PHONE_TOOLS = ['book_appointment', 'cancel_appointment', 'reschedule_appointment', 'list_appointments'];
+  const CALLER_FILLED = 'Leave empty: the number they are calling from is used; fill only if they want a different number.';
+
+  it('vapi (call.customer.number): customer_phone is optional and says the calling number is used', () => {
+    const defs: Vapi.CreateToolsRequest.Function[] = FORMATS.vapi(TOOLS, OPTS);
+    for (const name of PHONE_TOOLS) {
+      const params = defs.find((d) => d.function!.name === name)!.function!.parameters!;
+      expect(params.required, name).not.toContain('customer_phone');
+      expect(String(params.properties.customer_phone!.description), name).toBe(`The caller's phone number. ${CALLER_FILLED}`);
+    }
+    // Everything else that was required still is.
+    expect(defs.find((d) => d.function!.name === 'book_appointment')!.function!.parameters!.required).toEqual(['customer_name', 'service_name', 'appointment_datetime']);
+    expect(defs.find((d) => d.function!.name === 'reschedule_appointment')!.function!.parameters!.required).toEqual(['new_datetime']);
+  });
+
+  it('retell (call.from_number): customer_phone is optional and says so', () => {
+    const defs = FORMATS.retell(TOOLS, OPTS);
+    for (const name of PHONE_TOOLS) {
+      const params = defs.find((d) => d.name === name)!.parameters;
+      expect(params.required, name).not.toContain('customer_phone');
+      expect(String(params.properties.customer_phone!.description), name).toBe(`The caller's phone number. ${CALLER_FILLED}`);
+    }
+  });
+
+  it('telnyx and elevenlabs leave it to the platform; openai and mcp, with no caller number, still require it', () => {
+    for (const d of FORMATS.telnyx(TOOLS, OPTS)) expect(d.webhook.body_parameters.required).not.toContain('customer_phone');
+    for (const d of FORMATS.elevenlabs(TOOLS, OPTS)) {
+      const phone = d.api_schema.request_body_schema.properties.customer_phone;
+      if (phone) expect(phone).toEqual({ type: 'string', dynamic_variable: 'system__caller_id' });
+    }
+    const openai = FORMATS['openai-realtime'](TOOLS);
+    for (const name of PHONE_TOOLS) expect((openai.find((d) => d.name === name)!.parameters.required as string[])).toContain('customer_phone');
+    for (const name of PHONE_TOOLS) expect((FORMATS.mcp(TOOLS).find((d) => d.name === name)!.inputSchema.required as string[])).toContain('customer_phone');
+  });
+});
+
+describe('compatibility aliases in definitions', () => {
+  it('are left out unless asked for, and valid in every format when included', () => {
+    const names = (tools: ReturnType<typeof publishedTools>) => tools.map((t) => t.name);
+    expect(names(publishedTools())).toEqual(TOOLS.map((t) => t.name));
+    expect(names(publishedTools({ includeAliases: true }))).toEqual([...TOOLS.map((t) => t.name), 'find_available_times', 'schedule_meeting']);
+    const withAliases = publishedTools({ includeAliases: true });
+    for (const d of FORMATS.openai(withAliases)) assertStrict(d.function.parameters, d.function.name);
+    const vapi: Vapi.CreateToolsRequest.Function[] = FORMATS.vapi(withAliases, OPTS);
+    for (const d of vapi) {
+      expect(d.function!.name).toMatch(NAME);
+      expect(d.messages!.map((m) => m.type)).toEqual(expect.arrayContaining(['request-start', 'request-failed']));
+    }
+    expect((toolDefinitions('vapi', { ...OPTS }) as unknown[]).length).toBe(TOOLS.length);
+    expect((toolDefinitions('vapi', { ...OPTS, includeAliases: true }) as unknown[]).length).toBe(TOOLS.length + 2);
   });
 });
 

@@ -84,7 +84,7 @@ describe('MCP (Streamable HTTP, stateless)', () => {
     const missing = await client.callTool({ name: 'book_appointment', arguments: { service_name: 'haircut' } });
     expect(missing.isError).toBe(true);
     expect(parse(missing)).toMatchObject({ ok: false, code: 'INVALID_ARGUMENT' });
-    expect(parse(missing).message).toContain("the caller's name");
+    expect(parse(missing).message).toBe('What name should I put the booking under?');
     expect(lastLogged(deps)).toMatchObject({ platform: 'mcp', tool: 'book_appointment', ok: false });
 
     const closed = await client.callTool({

@@ -50,7 +50,7 @@ describe('Telnyx webhook tools', () => {
     const list = await post(app, '/webhooks/telnyx/list_appointments', body, { ...telnyxHeaders(keys, body, deps.clock.now()), 'x-telnyx-call-control-id': 'ccid-2' });
     expect(list.status).toBe(200);
     expect(list.body).toMatchObject({ ok: false, code: 'INVALID_ARGUMENT' });
-    expect(list.body.message).toContain("the caller's phone number");
+    expect(list.body.message).toBe("What's the best number to reach you, with the area code?");
 
     const withHeader = await post(app, '/webhooks/telnyx/list_appointments', body, {
       ...telnyxHeaders(keys, body, deps.clock.now()),

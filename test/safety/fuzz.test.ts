@@ -9,6 +9,7 @@ import { createApp } from '../../src/app.js';
 import { ERROR_CODES } from '../../src/domain/errors.js';
 import { runTool, TOOLS } from '../../src/tools/registry.js';
 import { makeTestDeps, type TestDeps } from '../helpers.js';
+import { VALIDATOR_WORDS } from '../support/speakable.js';
 
 const KNOWN = new Set<string>([...ERROR_CODES, 'UNKNOWN_TOOL']);
 
@@ -82,6 +83,7 @@ function expectWellFormed(result: Record<string, unknown>) {
   expect(typeof result.message).toBe('string');
   expect((result.message as string).length).toBeGreaterThan(0);
   expect(result.message as string).not.toMatch(/\n|UTC|at Object\.|Error:/);
+  expect(result.message as string).not.toMatch(VALIDATOR_WORDS);
   if (!result.ok) {
     expect(KNOWN.has(result.code as string)).toBe(true);
     expect(result.code).not.toBe('INTERNAL');

@@ -64,8 +64,8 @@ describe('checkStart refusals', () => {
   });
 
   it('CLOSED with the name when the start runs into a partial closure', () => {
-    expect(check(team, { service: 'hour', now: NOW }, at(NY, '2026-06-16T14:00'))).toEqual({ ok: false, code: 'CLOSED', closure: 'Fire drill' });
-    expect(check(team, { service: 'hour', now: NOW }, at(NY, '2026-06-16T13:30'))).toEqual({ ok: false, code: 'CLOSED', closure: 'Fire drill' });
+    expect(check(team, { service: 'hour', now: NOW }, at(NY, '2026-06-16T14:00'))).toEqual({ ok: false, code: 'CLOSED', closure: 'Fire drill', partial: true });
+    expect(check(team, { service: 'hour', now: NOW }, at(NY, '2026-06-16T13:30'))).toEqual({ ok: false, code: 'CLOSED', closure: 'Fire drill', partial: true });
     expect(check(team, { service: 'hour', now: NOW }, at(NY, '2026-06-16T13:00')).ok).toBe(true);
     expect(check(team, { service: 'hour', now: NOW }, at(NY, '2026-06-16T15:00')).ok).toBe(true);
   });
