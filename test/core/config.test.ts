@@ -100,6 +100,22 @@ describe('env', () => {
     expect(() => parseEnv({ CALENDAR_PROVIDER: 'outlook' })).toThrow(/CALENDAR_PROVIDER/);
     expect(() => parseEnv({ TRUST_MODEL_PHONE: 'maybe' })).toThrow(/TRUST_MODEL_PHONE: expected true or false/);
   });
+
+  it('PUBLIC_BASE_URL: validated, trailing slash dropped, defaults to localhost on PORT', () => {
+    expect(parseEnv({})).toMatchObject({ PUBLIC_BASE_URL: 'http://localhost:3000', PUBLIC_BASE_URL_SET: false });
+    expect(parseEnv({ PORT: '48123' })).toMatchObject({ PUBLIC_BASE_URL: 'http://localhost:48123', PUBLIC_BASE_URL_SET: false });
+    expect(parseEnv({ PUBLIC_BASE_URL: 'https://book.example.com/' })).toMatchObject({ PUBLIC_BASE_URL: 'https://book.example.com', PUBLIC_BASE_URL_SET: true });
+    expect(parseEnv({ PUBLIC_BASE_URL: 'https://example.com/bookline' }).PUBLIC_BASE_URL).toBe('https://example.com/bookline');
+    for (const bad of ['book.example.com', 'ftp://book.example.com', 'https://book.example.com/?x=1', 'https://book.example.com/#top', 'https://u:p@book.example.com', 'https://']) {
+      expect(() => parseEnv({ PUBLIC_BASE_URL: bad }), bad).toThrow(/PUBLIC_BASE_URL: expected .*https:\/\/book\.example\.com/);
+    }
+  });
+
+  it('admission settings: sensible defaults, and the queue wait must fit in the deadline', () => {
+    expect(parseEnv({})).toMatchObject({ TOOL_DEADLINE_MS: 8000, TOOL_MAX_CONCURRENCY: 32, TOOL_QUEUE_TIMEOUT_MS: 2000 });
+    expect(() => parseEnv({ TOOL_MAX_CONCURRENCY: '0' })).toThrow(/TOOL_MAX_CONCURRENCY: expected a whole number from 1/);
+    expect(() => parseEnv({ TOOL_DEADLINE_MS: '1000', TOOL_QUEUE_TIMEOUT_MS: '1000' })).toThrow(/TOOL_QUEUE_TIMEOUT_MS: must be less than TOOL_DEADLINE_MS \(1000\)/);
+  });
 });
 
 describe('.env.example', () => {
