@@ -209,7 +209,7 @@ export async function book(deps: Deps, input: BookInput, signal?: AbortSignal): 
         true,
         signal,
       );
-    });
+    }, signal);
     if (booked) return booked;
   }
   if (unreadable > 0 && unreadable === pre.staffIds.length) throw new CalendarUnavailableError();
@@ -367,7 +367,7 @@ export async function cancel(deps: Deps, phone: string, appointmentId: string | 
     const done = deps.store.appointments.cancel(appt.id, reason ?? null, deps.clock.now());
     if (!done) throw new NotFoundError('That appointment was already cancelled.');
     return done;
-  });
+  }, signal);
 }
 
 export interface RescheduleResult {
@@ -440,7 +440,7 @@ export async function reschedule(deps: Deps, phone: string, appointmentId: strin
       }
       deps.store.appointments.announceMove(created, appt);
       return { appointment: created, previous: appt };
-    });
+    }, signal);
     if (moved) return moved;
   }
   throw await timeFailure(deps, 'SLOT_UNAVAILABLE', failCtx, signal);

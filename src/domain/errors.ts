@@ -20,6 +20,7 @@ export const ERROR_CODES = [
   'CALLER_MISMATCH',
   'LIMIT_REACHED',
   'RATE_LIMITED',
+  'BUSY',
   'INTERNAL',
 ] as const;
 
@@ -93,6 +94,16 @@ export class CancellationWindowError extends BookingError {
 export class CalendarUnavailableError extends BookingError {
   constructor(message = "I can't reach the calendar right now. Please try again in a moment.", options?: { cause?: unknown }) {
     super('CALENDAR_UNAVAILABLE', message, {}, options);
+  }
+}
+
+/**
+ * The call could not start within its budget: too many calls at once in this process, or the staff
+ * member's calendar is held by other bookings for longer than the call may wait. Nothing was done.
+ */
+export class BusyError extends BookingError {
+  constructor(message = "We're very busy right now; please try again in a moment. Nothing was changed.") {
+    super('BUSY', message);
   }
 }
 

@@ -1,5 +1,6 @@
 /** Plain JSON tool calls for curl and custom integrations, and the generated definitions. */
 import { Router } from 'express';
+import { BUSY_RETRY_AFTER_SECONDS } from '../booking/admission.js';
 import type { Deps } from '../deps.js';
 import { isDefinitionFormat, toolDefinitions, FORMATS } from '../tools/definitions.js';
 import { runTool } from '../tools/registry.js';
@@ -23,7 +24,8 @@ export function toolsRouter(deps: Deps): Router {
       idempotencyKey: key ? `http:${key.slice(0, 200)}` : undefined,
       clientIp: req.ip,
     });
-    const status = { unknown_tool: 404, invalid: 400, rate_limited: 429, ok: 200, failed: 200 }[kind];
+    const status = { unknown_tool: 404, invalid: 400, rate_limited: 429, busy: 503, ok: 200, failed: 200 }[kind];
+    if (kind === 'busy') res.set('Retry-After', String(BUSY_RETRY_AFTER_SECONDS));
     res.status(status).json(result);
   });
   return router;

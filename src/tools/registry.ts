@@ -6,6 +6,7 @@
 import { createHash } from 'node:crypto';
 import { performance } from 'node:perf_hooks';
 import type { z } from 'zod';
+import { admitted } from '../booking/admission.js';
 import type { Deps } from '../deps.js';
 import { BookingError, InvalidArgumentError } from '../domain/errors.js';
 import { normalizePhone } from '../domain/phone.js';
@@ -99,7 +100,7 @@ const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 export interface ToolOutcome {
   result: ToolResult;
   /** For HTTP status mapping by callers that want it. */
-  kind: 'ok' | 'failed' | 'invalid' | 'unknown_tool' | 'rate_limited';
+  kind: 'ok' | 'failed' | 'invalid' | 'unknown_tool' | 'rate_limited' | 'busy';
 }
 
 /** Runs one tool call from any platform. Never throws. */
@@ -117,7 +118,10 @@ export async function runTool(deps: Deps, name: string, rawArgs: unknown, meta: 
         result: { ok: false, code: 'UNKNOWN_TOOL', message: `There is no tool called "${String(name).slice(0, 64)}"; the tools are ${TOOLS.map((t) => t.name).join(', ')}.` },
       };
     } else {
-      outcome = await dispatch(deps, tool, rawArgs, meta, (a) => (args = a), () => (replayed = true));
+      // Admission control (src/booking/admission.ts): a call that cannot start within its budget is answered BUSY.
+      outcome = await admitted(deps.admission, deps.settings.TOOL_DEADLINE_MS, tool.name, (signal) =>
+        dispatch(deps, tool, rawArgs, meta, signal, (a) => (args = a), () => (replayed = true)),
+      );
     }
   } catch (err) {
     deps.logger.error({ err, tool: name }, 'tool call failed unexpectedly');
@@ -151,6 +155,8 @@ async function dispatch(
   tool: ToolDefinition,
   rawArgs: unknown,
   meta: CallMeta,
+  /** Aborts at the call's deadline, counted from its arrival. */
+  signal: AbortSignal,
   setArgs: (a: unknown) => void,
   markReplay: () => void,
 ): Promise<ToolOutcome> {
@@ -197,7 +203,6 @@ async function dispatch(
   const deadlineMs = deps.settings.TOOL_DEADLINE_MS;
   if (key) {
     const argsHash = hashArgs(tool.name, parsed.data);
-    const deadline = performance.now() + deadlineMs;
     for (;;) {
       const now = deps.clock.now();
       const claim = deps.store.idempotency.claim(key, tool.name, argsHash, now, now - 3 * deadlineMs);
@@ -208,7 +213,7 @@ async function dispatch(
         return { kind: result.ok ? 'ok' : 'failed', result };
       }
       // Same call still running elsewhere: wait for its answer rather than run it twice.
-      if (performance.now() > deadline) {
+      if (signal.aborted) {
         return { kind: 'failed', result: { ok: false, code: 'CALENDAR_UNAVAILABLE', message: 'That request is still being processed; please wait a moment and ask me to check.' } };
       }
       await sleep(25);
@@ -231,7 +236,7 @@ async function dispatch(
     }
   }
 
-  const ctx: ToolContext = { deps, signal: AbortSignal.timeout(deadlineMs), platform: meta.platform, callerPhone: meta.callerPhone, requestKey: key };
+  const ctx: ToolContext = { deps, signal, platform: meta.platform, callerPhone: meta.callerPhone, requestKey: key };
   let result: ToolResult;
   try {
     result = await tool.handler(ctx, parsed.data);
@@ -242,7 +247,7 @@ async function dispatch(
   }
   if (key) {
     // A failure worth retrying (calendar down, our bug) must not be replayed forever.
-    if (result.code === 'CALENDAR_UNAVAILABLE' || result.code === 'INTERNAL') deps.store.idempotency.release(key);
+    if (result.code === 'CALENDAR_UNAVAILABLE' || result.code === 'INTERNAL' || result.code === 'BUSY') deps.store.idempotency.release(key);
     else deps.store.idempotency.complete(key, JSON.stringify(result));
   }
   return { kind: result.ok ? 'ok' : result.code === 'INVALID_ARGUMENT' ? 'invalid' : 'failed', result };
