@@ -82,8 +82,11 @@ export const envSchema = z.object({
   TOOL_DEADLINE_MS: int(8000, 100, 60_000),
   /** Tool calls one process runs at once; more wait in line (admission control, src/booking/admission.ts). */
   TOOL_MAX_CONCURRENCY: int(32, 1, 10_000),
-  /** How long a tool call may wait for its turn before it is answered BUSY ("try again in a moment"; 503 on /tools). */
-  TOOL_QUEUE_TIMEOUT_MS: int(2000, 0, 60_000),
+  /**
+   * How long a tool call may wait for its turn before it is answered BUSY ("try again in a moment";
+   * 503 on /tools). Unset = a quarter of TOOL_DEADLINE_MS, at most 2000.
+   */
+  TOOL_QUEUE_TIMEOUT_MS: int(-1, 0, 60_000), // -1 (unset): derived in parseEnv
   /** Seconds to keep idempotency records (replayed tool calls answered from them). */
   IDEMPOTENCY_TTL_SECONDS: int(86_400, 60),
   /** Trust the phone number the model passes even when the platform tells us the caller's number. */
@@ -204,7 +207,12 @@ export function parseEnv(source: Record<string, string | undefined>): Env {
   }
   if (!parsed.success || issues.length) throw new ConfigError(`Invalid environment:\n${issues.join('\n')}`);
   const env = parsed.data;
-  return { ...env, PUBLIC_BASE_URL: env.PUBLIC_BASE_URL ?? localBaseUrl(env.PORT), PUBLIC_BASE_URL_SET: env.PUBLIC_BASE_URL !== undefined };
+  return {
+    ...env,
+    TOOL_QUEUE_TIMEOUT_MS: env.TOOL_QUEUE_TIMEOUT_MS < 0 ? Math.min(2000, Math.floor(env.TOOL_DEADLINE_MS / 4)) : env.TOOL_QUEUE_TIMEOUT_MS,
+    PUBLIC_BASE_URL: env.PUBLIC_BASE_URL ?? localBaseUrl(env.PORT),
+    PUBLIC_BASE_URL_SET: env.PUBLIC_BASE_URL !== undefined,
+  };
 }
 
 export function readEnv(): Env {
