@@ -13,60 +13,128 @@
  *   the signal every lock wait and calendar call inside it obeys (KeyedMutex.run throws BUSY when
  *   the deadline passes while waiting for a staff member's lock).
  *
+ * - a call refused here is not written to the SQLite call log (that write would feed the overload);
+ *   a warning line counts them instead.
+ *
  * runTool (src/tools/registry.ts) is the one caller, so every entry point gets the same limits.
+ *
+ * What it cannot see: a request the process has not read yet. Node accepts one new connection per
+ * event-loop turn, so a burst of brand-new connections waits in the kernel until the process gets
+ * through that many turns; keep-alive clients (or a reverse proxy's upstream pool) do not pay it.
  */
+import type { Logger } from 'pino';
+import type { Deps } from '../deps.js';
 import { BusyError } from '../domain/errors.js';
 import { failureResult } from '../domain/speech.js';
 import type { ToolOutcome } from '../tools/registry.js';
 import type { ToolResult } from '../tools/types.js';
 
+interface Waiter {
+  arrivedAt: number;
+  start(): void;
+  refuse(): void;
+}
+
+/**
+ * Calls are started one per turn of the event loop, from a queue, never straight from the socket
+ * callback that read them. With the embedded calendar a call is mostly synchronous work (SQLite,
+ * the slot engine); started straight away, a burst of them would run back to back inside one turn,
+ * and requests on new connections would wait unread in the socket buffers, where no budget can
+ * see them (measured: up to ~2 s on a 2-core machine). One start per turn keeps every turn short,
+ * so each request is read, and its clock started, within about one call's time of arriving.
+ */
 export class Admission {
   private running = 0;
-  /** Insertion-ordered: the first waiter is the oldest. */
-  private readonly waiting = new Set<() => void>();
+  /** In arrival order: the first waiter is the oldest. */
+  private readonly waiting = new Set<Waiter>();
+  private pumpScheduled = false;
 
   constructor(
     readonly maxConcurrent: number,
     readonly queueTimeoutMs: number,
+    private readonly now: () => number = () => performance.now(),
   ) {}
 
   get stats(): { running: number; waiting: number } {
     return { running: this.running, waiting: this.waiting.size };
   }
 
+  private shed = 0;
+  private shedSince = 0;
+
   /**
-   * Waits for a free slot: at most `queueTimeoutMs`, and never after `signal` aborts. Returns the
-   * function that gives the slot back (call it exactly once). Throws BusyError when no slot freed up.
+   * Counts a call refused here. Refused calls are not written to the SQLite call log (a write per
+   * refusal would add to the very overload being shed); instead one warning line at most every 10 s.
    */
-  async acquire(signal?: AbortSignal): Promise<() => void> {
-    if (signal?.aborted) throw new BusyError();
-    if (this.running < this.maxConcurrent && this.waiting.size === 0) return this.take();
-    if (this.queueTimeoutMs === 0) throw new BusyError();
-    await new Promise<void>((resolve, reject) => {
+  noteShed(logger: Logger): void {
+    this.shed++;
+    const now = this.now();
+    if (now - this.shedSince < 10_000) return;
+    logger.warn({ shed: this.shed, maxConcurrent: this.maxConcurrent, queueTimeoutMs: this.queueTimeoutMs }, 'busy: tool calls answered BUSY without running (TOOL_MAX_CONCURRENCY, TOOL_QUEUE_TIMEOUT_MS)');
+    this.shed = 0;
+    this.shedSince = now;
+  }
+
+  /**
+   * Waits for a slot until `queueTimeoutMs` after `arrivedAt` (when the call came in), and never
+   * after `signal` aborts. Returns the function that gives the slot back (call it once; more calls
+   * do nothing). Throws BusyError when no slot came in time. Time spent waiting for a busy event
+   * loop counts too: lateness is checked every turn, not only by a timer that may fire late.
+   */
+  acquire(signal?: AbortSignal, arrivedAt = this.now()): Promise<() => void> {
+    if (signal?.aborted || this.late(arrivedAt)) return Promise.reject(new BusyError());
+    // 0 = never wait in line: refused at once when every slot is spoken for.
+    if (this.queueTimeoutMs === 0 && this.running + this.waiting.size >= this.maxConcurrent) return Promise.reject(new BusyError());
+    return new Promise((resolve, reject) => {
       const cleanup = () => {
+        this.waiting.delete(waiter);
         clearTimeout(timer);
-        signal?.removeEventListener('abort', giveUp);
+        signal?.removeEventListener('abort', refuse);
       };
-      const admit = () => {
-        cleanup();
-        resolve();
-      };
-      const giveUp = () => {
-        this.waiting.delete(admit);
+      const refuse = () => {
         cleanup();
         reject(new BusyError());
       };
-      const timer = setTimeout(giveUp, this.queueTimeoutMs);
-      signal?.addEventListener('abort', giveUp, { once: true });
-      this.waiting.add(admit);
+      const waiter: Waiter = {
+        arrivedAt,
+        start: () => {
+          cleanup();
+          this.running++;
+          resolve(this.releaser());
+        },
+        refuse,
+      };
+      // For an idle loop waiting on slots held by remote calls; a busy loop is checked by pump().
+      const timer = this.queueTimeoutMs > 0 ? setTimeout(refuse, Math.max(0, arrivedAt + this.queueTimeoutMs - this.now())) : undefined;
+      signal?.addEventListener('abort', refuse, { once: true });
+      this.waiting.add(waiter);
+      this.schedule();
     });
-    // The slot was handed over by release(): `running` already counts it.
-    return this.releaser();
   }
 
-  private take(): () => void {
-    this.running++;
-    return this.releaser();
+  /** 0 means "never wait in line": only a free slot decides, whatever the event loop took. */
+  private late(arrivedAt: number): boolean {
+    return this.queueTimeoutMs > 0 && this.now() - arrivedAt > this.queueTimeoutMs;
+  }
+
+  private schedule(): void {
+    if (this.pumpScheduled || this.waiting.size === 0 || this.running >= this.maxConcurrent) return;
+    this.pumpScheduled = true;
+    setImmediate(() => this.pump());
+  }
+
+  /** One turn: refuse the waiters already past their budget, start the oldest one left. */
+  private pump(): void {
+    this.pumpScheduled = false;
+    for (const w of this.waiting) {
+      if (!this.late(w.arrivedAt)) break; // in arrival order: the rest are younger
+      w.refuse();
+    }
+    if (this.running < this.maxConcurrent) {
+      const next = this.waiting.values().next();
+      if (!next.done) next.value.start();
+    }
+    this.schedule();
   }
 
   private releaser(): () => void {
@@ -74,14 +142,8 @@ export class Admission {
     return () => {
       if (released) return;
       released = true;
-      const next = this.waiting.values().next();
-      if (next.done) {
-        this.running--;
-      } else {
-        // Hand the slot straight to the oldest waiter, so a newcomer cannot overtake the line.
-        this.waiting.delete(next.value);
-        next.value();
-      }
+      this.running--;
+      this.schedule();
     };
   }
 }
@@ -103,17 +165,19 @@ export const BUSY_RETRY_AFTER_SECONDS = 1;
 
 /**
  * Runs `fn` (one tool call) once it is admitted, with the call's deadline signal; answers BUSY when
- * it cannot start in time, and gives every BUSY answer (also one thrown by a lock wait inside the
- * call) the tool's sentence and the `busy` kind.
+ * it cannot start in time (`shed`: it did not run), and gives every BUSY answer (also one thrown by
+ * a lock wait inside the call) the tool's sentence and the `busy` kind.
  */
-export async function admitted(admission: Admission, deadlineMs: number, tool: string, fn: (signal: AbortSignal) => Promise<ToolOutcome>): Promise<ToolOutcome> {
-  const signal = AbortSignal.timeout(deadlineMs);
+export async function admitted(deps: Pick<Deps, 'admission' | 'settings' | 'logger'>, tool: string, fn: (signal: AbortSignal) => Promise<ToolOutcome>): Promise<ToolOutcome> {
+  const arrivedAt = performance.now();
+  const signal = AbortSignal.timeout(deps.settings.TOOL_DEADLINE_MS);
   let release: () => void;
   try {
-    release = await admission.acquire(signal);
+    release = await deps.admission.acquire(signal, arrivedAt);
   } catch (err) {
     if (!(err instanceof BusyError)) throw err;
-    return { kind: 'busy', result: { ...(failureResult(err) as ToolResult), message: busySentence(tool) } };
+    deps.admission.noteShed(deps.logger);
+    return { kind: 'busy', shed: true, result: { ...(failureResult(err) as ToolResult), message: busySentence(tool) } };
   }
   try {
     const outcome = await fn(signal);

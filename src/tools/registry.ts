@@ -101,6 +101,8 @@ export interface ToolOutcome {
   result: ToolResult;
   /** For HTTP status mapping by callers that want it. */
   kind: 'ok' | 'failed' | 'invalid' | 'unknown_tool' | 'rate_limited' | 'busy';
+  /** Refused by admission control before it ran: not written to the call log (src/booking/admission.ts). */
+  shed?: boolean;
 }
 
 /** Runs one tool call from any platform. Never throws. */
@@ -119,7 +121,7 @@ export async function runTool(deps: Deps, name: string, rawArgs: unknown, meta: 
       };
     } else {
       // Admission control (src/booking/admission.ts): a call that cannot start within its budget is answered BUSY.
-      outcome = await admitted(deps.admission, deps.settings.TOOL_DEADLINE_MS, tool.name, (signal) =>
+      outcome = await admitted(deps, tool.name, (signal) =>
         dispatch(deps, tool, rawArgs, meta, signal, (a) => (args = a), () => (replayed = true)),
       );
     }
@@ -129,7 +131,8 @@ export async function runTool(deps: Deps, name: string, rawArgs: unknown, meta: 
   }
 
   try {
-    deps.store.calls.record({
+    if (!outcome.shed)
+      deps.store.calls.record({
       at: deps.clock.now(),
       platform: meta.platform,
       callId: meta.callId ?? null,
