@@ -84,7 +84,8 @@ export const envSchema = z.object({
   TOOL_MAX_CONCURRENCY: int(32, 1, 10_000),
   /**
    * How long a tool call may wait for its turn before it is answered BUSY ("try again in a moment";
-   * 503 on /tools). Unset = a quarter of TOOL_DEADLINE_MS, at most 2000.
+   * 503 on /tools). Unset = half of TOOL_DEADLINE_MS (4000 with the default deadline): the rest of
+   * the deadline stays for the call itself.
    */
   TOOL_QUEUE_TIMEOUT_MS: int(-1, 0, 60_000), // -1 (unset): derived in parseEnv
   /** Seconds to keep idempotency records (replayed tool calls answered from them). */
@@ -209,7 +210,7 @@ export function parseEnv(source: Record<string, string | undefined>): Env {
   const env = parsed.data;
   return {
     ...env,
-    TOOL_QUEUE_TIMEOUT_MS: env.TOOL_QUEUE_TIMEOUT_MS < 0 ? Math.min(2000, Math.floor(env.TOOL_DEADLINE_MS / 4)) : env.TOOL_QUEUE_TIMEOUT_MS,
+    TOOL_QUEUE_TIMEOUT_MS: env.TOOL_QUEUE_TIMEOUT_MS < 0 ? Math.floor(env.TOOL_DEADLINE_MS / 2) : env.TOOL_QUEUE_TIMEOUT_MS,
     PUBLIC_BASE_URL: env.PUBLIC_BASE_URL ?? localBaseUrl(env.PORT),
     PUBLIC_BASE_URL_SET: env.PUBLIC_BASE_URL !== undefined,
   };

@@ -112,11 +112,11 @@ describe('env', () => {
   });
 
   it('admission settings: sensible defaults, and the queue wait must fit in the deadline', () => {
-    expect(parseEnv({})).toMatchObject({ TOOL_DEADLINE_MS: 8000, TOOL_MAX_CONCURRENCY: 32, TOOL_QUEUE_TIMEOUT_MS: 2000 });
+    expect(parseEnv({})).toMatchObject({ TOOL_DEADLINE_MS: 8000, TOOL_MAX_CONCURRENCY: 32, TOOL_QUEUE_TIMEOUT_MS: 4000 });
     expect(() => parseEnv({ TOOL_MAX_CONCURRENCY: '0' })).toThrow(/TOOL_MAX_CONCURRENCY: expected a whole number from 1/);
     expect(() => parseEnv({ TOOL_DEADLINE_MS: '1000', TOOL_QUEUE_TIMEOUT_MS: '1000' })).toThrow(/TOOL_QUEUE_TIMEOUT_MS: must be less than TOOL_DEADLINE_MS \(1000\)/);
     // Unset, it follows a short deadline down.
-    expect(parseEnv({ TOOL_DEADLINE_MS: '1000' }).TOOL_QUEUE_TIMEOUT_MS).toBe(250);
+    expect(parseEnv({ TOOL_DEADLINE_MS: '1000' }).TOOL_QUEUE_TIMEOUT_MS).toBe(500);
     expect(parseEnv({ TOOL_QUEUE_TIMEOUT_MS: '0' }).TOOL_QUEUE_TIMEOUT_MS).toBe(0);
   });
 });
