@@ -131,8 +131,7 @@ export async function runTool(deps: Deps, name: string, rawArgs: unknown, meta: 
   }
 
   try {
-    if (!outcome.shed)
-      deps.store.calls.record({
+    if (!outcome.shed) deps.store.calls.record({
       at: deps.clock.now(),
       platform: meta.platform,
       callId: meta.callId ?? null,

@@ -14,7 +14,7 @@ afterEach(() => {
 
 const vapiUrls = (json: string) => (JSON.parse(json) as { server: { url: string } }[]).map((d) => d.server.url);
 
-describe.concurrent('npm run tools:export', () => {
+describe.concurrent('npm run tools:export', { timeout: 90_000 }, () => {
   it('unset PUBLIC_BASE_URL: localhost on PORT, and a warning on stderr', async () => {
     const run = await runToExit({ PORT: '4123', PUBLIC_BASE_URL: '' }, { args: [...EXPORT, '--format', 'vapi'] });
     expect(run.code).toBe(0);
@@ -41,7 +41,7 @@ describe.concurrent('npm run tools:export', () => {
   });
 });
 
-describe('GET /tools/definitions on a running server', () => {
+describe('GET /tools/definitions on a running server', { timeout: 90_000 }, () => {
   it('names the port the server listens on when PUBLIC_BASE_URL is unset', async () => {
     server = await startServer({ PUBLIC_BASE_URL: '' });
     const defs = await (await fetch(`http://127.0.0.1:${server.port}/tools/definitions?format=vapi`)).json();

@@ -23,7 +23,7 @@ async function startServer(port: number): Promise<ChildProcess> {
     { PORT: String(port), DATABASE_PATH: dbPath, TOOL_DEADLINE_MS: '1000' },
     { stdio: ['ignore', 'ignore', 'inherit'] },
   );
-  await waitHealthy(p, port, 15_000);
+  await waitHealthy(p, port);
   return p.child;
 }
 

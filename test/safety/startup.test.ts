@@ -21,7 +21,7 @@ function expectOneSentence(stderr: string): void {
   expect(stderr).not.toContain('SQLITE_');
 }
 
-describe.concurrent('the port', () => {
+describe.concurrent('the port', { timeout: 90_000 }, () => {
   it('already in use: exit 1 with "port N is already in use", and no "listening" line', async () => {
     const port = await freePort();
     const holder: Server = await new Promise((resolve) => {
@@ -54,7 +54,7 @@ describe.concurrent('the port', () => {
   });
 });
 
-describe.concurrent('the data directory', () => {
+describe.concurrent('the data directory', { timeout: 90_000 }, () => {
   // Tests run as root here: a path below a regular file fails for root too.
   const file = join(dir, 'file.txt');
   writeFileSync(file, 'not a folder');
@@ -92,7 +92,7 @@ describe.concurrent('the data directory', () => {
   });
 });
 
-describe.concurrent('settings and the business file', () => {
+describe.concurrent('settings and the business file', { timeout: 90_000 }, () => {
   it('PUBLIC_BASE_URL without a scheme is refused, naming the variable', async () => {
     const run = await runToExit({ PORT: '0', PUBLIC_BASE_URL: 'book.example.com' });
     expect(run.code).toBe(1);

@@ -52,7 +52,7 @@ export function spawnProc(env: Record<string, string>, opts: { command?: string;
 }
 
 /** Runs the server until it exits by itself (a refusal to start); kills it after `timeoutMs`. */
-export async function runToExit(env: Record<string, string>, opts: Parameters<typeof spawnProc>[1] = {}, timeoutMs = 20_000): Promise<{ code: number | string; stdout: string; stderr: string }> {
+export async function runToExit(env: Record<string, string>, opts: Parameters<typeof spawnProc>[1] = {}, timeoutMs = 60_000): Promise<{ code: number | string; stdout: string; stderr: string }> {
   const p = spawnProc(env, opts);
   const timer = setTimeout(() => p.child.kill('SIGKILL'), timeoutMs);
   const code = await p.exited;
@@ -60,8 +60,8 @@ export async function runToExit(env: Record<string, string>, opts: Parameters<ty
   return { code, stdout: p.stdout(), stderr: p.stderr() };
 }
 
-/** Resolves once GET /healthz answers on `port`; throws if the process exits or 20 s pass. */
-export async function waitHealthy(p: Proc, port: number, timeoutMs = 20_000): Promise<void> {
+/** Resolves once GET /healthz answers on `port`; throws if the process exits or `timeoutMs` pass (generous: a loaded machine, or libfaketime, makes start-up slow). */
+export async function waitHealthy(p: Proc, port: number, timeoutMs = 60_000): Promise<void> {
   const until = Date.now() + timeoutMs;
   let gone = false;
   void p.exited.then(() => (gone = true));
