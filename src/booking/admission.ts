@@ -59,20 +59,22 @@ export class Admission {
     return { running: this.running, waiting: this.waiting.size };
   }
 
+  /** Refusals since the last warning line, and when that line was written. */
   private shed = 0;
-  private shedSince = 0;
+  private shedLoggedAt = Number.NEGATIVE_INFINITY;
 
   /**
    * Counts a call refused here. Refused calls are not written to the SQLite call log (a write per
-   * refusal would add to the very overload being shed); instead one warning line at most every 10 s.
+   * refusal would add to the very overload being shed); instead a warning line for the first one,
+   * then at most one every 10 s with the count since the last.
    */
   noteShed(logger: Logger): void {
     this.shed++;
     const now = this.now();
-    if (now - this.shedSince < 10_000) return;
+    if (now - this.shedLoggedAt < 10_000) return;
     logger.warn({ shed: this.shed, maxConcurrent: this.maxConcurrent, queueTimeoutMs: this.queueTimeoutMs }, 'busy: tool calls answered BUSY without running (TOOL_MAX_CONCURRENCY, TOOL_QUEUE_TIMEOUT_MS)');
     this.shed = 0;
-    this.shedSince = now;
+    this.shedLoggedAt = now;
   }
 
   /**

@@ -58,6 +58,21 @@ describe('Admission', () => {
     held();
     expect(a.stats).toEqual({ running: 0, waiting: 0 });
   });
+
+  it('refusals are counted in a warning line: the first at once, then at most one every 10 s', () => {
+    let t = 0;
+    const a = new Admission(1, 100, () => t);
+    const warned: unknown[] = [];
+    const logger = { warn: (obj: unknown) => warned.push(obj) } as unknown as Parameters<Admission['noteShed']>[0];
+    a.noteShed(logger);
+    a.noteShed(logger);
+    t = 5_000;
+    a.noteShed(logger);
+    expect(warned).toEqual([{ shed: 1, maxConcurrent: 1, queueTimeoutMs: 100 }]);
+    t = 10_001;
+    a.noteShed(logger);
+    expect(warned).toEqual([{ shed: 1, maxConcurrent: 1, queueTimeoutMs: 100 }, { shed: 3, maxConcurrent: 1, queueTimeoutMs: 100 }]);
+  });
 });
 
 describe('KeyedMutex with a deadline', () => {
