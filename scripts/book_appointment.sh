@@ -1,6 +1,6 @@
 #!/usr/bin/env bash
 # Usage: scripts/book_appointment.sh NAME PHONE SERVICE DATETIME [STAFF]
-#   scripts/book_appointment.sh "Jane Doe" "(555) 010-2030" haircut 2026-12-01T10:00
+#   scripts/book_appointment.sh "Jane Doe" "(555) 010-2030" haircut "$(date -d 'next tuesday' +%F)T10:00"   # a time ahead
 set -euo pipefail
 source "$(dirname "$0")/_lib.sh"
 if [ $# -lt 4 ]; then sed -n '2,3p' "$0"; exit 2; fi

@@ -1,6 +1,6 @@
 #!/usr/bin/env bash
 # Usage: scripts/reschedule_appointment.sh PHONE NEW_DATETIME [APPOINTMENT_ID]
-#   scripts/reschedule_appointment.sh 5550102030 2026-12-02T15:00
+#   scripts/reschedule_appointment.sh 5550102030 "$(date -d 'next wednesday' +%F)T15:00"   # a time ahead
 set -euo pipefail
 source "$(dirname "$0")/_lib.sh"
 if [ $# -lt 2 ]; then sed -n '2,3p' "$0"; exit 2; fi

@@ -18,10 +18,11 @@ export function createApp(deps: Deps): express.Express {
   const app = express();
   app.disable('x-powered-by');
   app.set('trust proxy', true);
-  // --- Platforms: Telnyx, Retell, ElevenLabs, MCP, /v1 chat (src/platforms). Before the shared JSON
-  // parser: each parses its own body (Retell's transcripts need a larger limit) and answers an
-  // unreadable one in its platform's format.
+  // --- Platforms: Telnyx, Retell, ElevenLabs, MCP, /v1 chat (src/platforms), and Vapi. Before the
+  // shared JSON parser: each parses its own body (Retell's transcripts need a larger limit) and
+  // answers an unreadable one in its platform's format.
   mountPlatforms(app, deps);
+  app.use('/webhooks/vapi', vapiRouter(deps));
   app.use(
     express.json({
       limit: '256kb',
@@ -41,7 +42,6 @@ export function createApp(deps: Deps): express.Express {
   });
 
   app.use('/tools', toolsApiAuth(deps), toolsRouter(deps));
-  app.use('/webhooks/vapi', vapiRouter(deps));
   app.use('/admin/notifications', notificationsRouter(deps));
   app.use('/admin', adminRouter(deps));
 

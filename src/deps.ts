@@ -3,6 +3,7 @@
  * with fakes and a manual clock); nothing in the domain reaches for globals.
  */
 import type { Logger } from 'pino';
+import { Admission } from './booking/admission.js';
 import { createWriteLimits, type WriteLimits } from './booking/limits.js';
 import { KeyedMutex } from './booking/locks.js';
 import type { CalendarProvider } from './calendar/provider.js';
@@ -27,6 +28,8 @@ export interface Deps {
   ids: IdGenerator;
   locks: KeyedMutex;
   limits: WriteLimits;
+  /** How many tool calls run at once in this process, and how long the others may wait. */
+  admission: Admission;
   /** SMS outbox and worker; absent in processes that do not send (the admin routes then say so). */
   notifier?: Notifier;
 }
@@ -49,5 +52,6 @@ export function makeDeps(input: DepsInput): Deps {
     speech: new Speech({ zone: business.timeZone, locale: business.locale, clock: business.clock, businessName: business.name }),
     locks: new KeyedMutex(),
     limits: createWriteLimits(input.settings.RATE_LIMIT_PHONE_PER_HOUR, input.settings.RATE_LIMIT_IP_PER_MINUTE),
+    admission: new Admission(input.settings.TOOL_MAX_CONCURRENCY, input.settings.TOOL_QUEUE_TIMEOUT_MS),
   };
 }

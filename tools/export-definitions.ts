@@ -5,12 +5,14 @@
  *   npm run tools:export -- --format vapi --out defs/vapi/    # one <tool>.json per tool
  *   npm run tools:export -- --format all --out defs/          # defs/<format>/<tool>.json
  *
- * URLs inside definitions use --base-url, else PUBLIC_BASE_URL from the environment.
+ * URLs inside definitions use --base-url, else PUBLIC_BASE_URL from the environment, else
+ * http://localhost:<PORT> with a warning on stderr: a voice platform cannot reach localhost.
  */
 import { mkdirSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { parseArgs } from 'node:util';
-import { readEnv } from '../src/config/env.js';
+import { ConfigError } from '../src/config/business.js';
+import { baseUrlProblem, isLocalBaseUrl, readEnv } from '../src/config/env.js';
 import { type DefinitionFormat, FORMATS, isDefinitionFormat, toolDefinitions } from '../src/tools/definitions.js';
 import { TOOLS } from '../src/tools/registry.js';
 
@@ -44,7 +46,25 @@ function main(argv: string[]): number {
       return 2;
     }
   }
-  const publicBaseUrl = values['base-url'] ?? readEnv().PUBLIC_BASE_URL;
+  let publicBaseUrl: string;
+  try {
+    publicBaseUrl = values['base-url'] ?? readEnv().PUBLIC_BASE_URL;
+  } catch (e) {
+    if (!(e instanceof ConfigError)) throw e;
+    console.error(e.message);
+    return 2;
+  }
+  const problem = baseUrlProblem(publicBaseUrl);
+  if (problem) {
+    console.error(`--base-url: ${problem}, got "${publicBaseUrl.slice(0, 200)}"; give the address callers' platforms reach, like https://book.example.com`);
+    return 2;
+  }
+  publicBaseUrl = publicBaseUrl.replace(/\/+$/, '');
+  if (isLocalBaseUrl(publicBaseUrl)) {
+    console.error(
+      `warning: these definitions point at ${publicBaseUrl}, which no voice platform can reach; set PUBLIC_BASE_URL (or --base-url) to this server's public https address before uploading them.`,
+    );
+  }
   if (!values.out) {
     if (format === 'all') {
       console.error('--format all needs --out <dir>.');

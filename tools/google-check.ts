@@ -154,7 +154,7 @@ async function main(): Promise<number> {
     calendars = values.calendar.map((id) => ({ label: 'calendar', calendarId: id }));
   } else {
     try {
-      const business = loadBusinessConfig(values.business ?? env.BUSINESS_CONFIG);
+      const business = loadBusinessConfig(values.business ?? env.BUSINESS_CONFIG, { requireCalendarIds: true });
       calendars = business.staff.map((s) => ({ label: s.name, calendarId: s.calendarId }));
     } catch (e) {
       console.error(`✗ business file: ${(e as Error).message}`);

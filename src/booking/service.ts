@@ -221,12 +221,12 @@ export async function book(deps: Deps, input: BookInput, signal?: AbortSignal): 
           true,
           signal,
         );
-      });
+      }, signal);
       if (booked) return booked;
     }
     if (unreadable > 0 && unreadable === pre.staffIds.length) throw new CalendarUnavailableError();
     throw await timeFailure(deps, { ok: false, code: 'SLOT_UNAVAILABLE' }, failCtx, signal);
-  });
+  }, signal);
 }
 
 /**
@@ -381,7 +381,7 @@ export async function cancel(deps: Deps, phone: string, appointmentId: string | 
     const done = deps.store.appointments.cancel(appt.id, reason ?? null, deps.clock.now());
     if (!done) throw new NotFoundError('ALREADY_CANCELLED', {});
     return done;
-  });
+  }, signal);
 }
 
 export interface RescheduleResult {
@@ -455,7 +455,7 @@ export async function reschedule(deps: Deps, phone: string, appointmentId: strin
       }
       deps.store.appointments.announceMove(created, appt);
       return { appointment: created, previous: appt };
-    });
+    }, signal);
     if (moved) return moved;
   }
   throw await timeFailure(deps, { ok: false, code: 'SLOT_UNAVAILABLE' }, failCtx, signal);

@@ -65,7 +65,17 @@ const weeklyHours = z
     return byWeekday;
   });
 
-const isoDate = z.string().regex(/^\d{4}-\d{2}-\d{2}$/, 'expected a date like 2026-12-25');
+/** A real calendar date: "2026-02-30" and "2026-13-40" are refused, not rolled over. */
+const ISO_DATE = /^\d{4}-\d{2}-\d{2}$/;
+const isoDate = z
+  .string()
+  .regex(ISO_DATE, 'expected a date like 2026-12-25')
+  .refine((v) => {
+    if (!ISO_DATE.test(v)) return true; // already reported by the pattern
+    const [y, m, d] = v.split('-').map(Number) as [number, number, number];
+    const t = new Date(Date.UTC(y, m - 1, d));
+    return t.getUTCFullYear() === y && t.getUTCMonth() === m - 1 && t.getUTCDate() === d;
+  }, { error: (issue) => `"${String(issue.input)}" is not a real calendar date` });
 
 const closure = z
   .object({
@@ -228,10 +238,27 @@ export function formatZodIssues(source: string, error: z.ZodError): string {
   return `Invalid configuration in ${source}:\n${lines.join('\n')}`;
 }
 
-export function parseBusinessConfig(raw: unknown, source = '<inline>'): BusinessConfig {
+export interface BusinessConfigOptions {
+  /**
+   * Every staff member must name their calendar (CALENDAR_PROVIDER=google): a Google calendar id
+   * cannot be guessed from a staff id, and a wrong one only shows up as "I can't reach the calendar"
+   * on every call. The embedded calendar keeps defaulting the calendar id to the staff id.
+   */
+  requireCalendarIds?: boolean;
+}
+
+export function parseBusinessConfig(raw: unknown, source = '<inline>', options: BusinessConfigOptions = {}): BusinessConfig {
   const parsed = businessFileSchema.safeParse(raw);
   if (!parsed.success) throw new ConfigError(formatZodIssues(source, parsed.error));
   const cfg = parsed.data;
+  if (options.requireCalendarIds) {
+    const missing = cfg.staff.flatMap((s, i) => (s.calendarId === undefined ? [`  - staff.${i}.calendarId: set the Google calendar id of ${s.name} ("${s.id}")`] : []));
+    if (missing.length) {
+      throw new ConfigError(
+        `Invalid configuration in ${source}: CALENDAR_PROVIDER=google needs "calendarId" for every staff member (e.g. "sam@yoursalon.com"):\n${missing.join('\n')}`,
+      );
+    }
+  }
   return {
     ...cfg,
     staff: cfg.staff.map((s) => ({ ...s, calendarId: s.calendarId ?? s.id })),
@@ -239,7 +266,7 @@ export function parseBusinessConfig(raw: unknown, source = '<inline>'): Business
   };
 }
 
-export function loadBusinessConfig(path: string): BusinessConfig {
+export function loadBusinessConfig(path: string, options: BusinessConfigOptions = {}): BusinessConfig {
   let text: string;
   try {
     text = readFileSync(path, 'utf8');
@@ -252,5 +279,5 @@ export function loadBusinessConfig(path: string): BusinessConfig {
   } catch (e) {
     throw new ConfigError(`Business configuration ${path} is not valid JSON: ${(e as Error).message}`);
   }
-  return parseBusinessConfig(raw, path);
+  return parseBusinessConfig(raw, path, options);
 }

@@ -48,8 +48,19 @@ export const envSchema = z.object({
   /** Full path of the SQLite file; overrides DATA_DIR. ":memory:" for throwaway runs. */
   DATABASE_PATH: optionalString,
   CALENDAR_PROVIDER: z.enum(['embedded', 'google']).default('embedded'),
-  /** Public https base URL of this service, used in generated tool definitions. */
-  PUBLIC_BASE_URL: z.string().default('http://localhost:3000'),
+  /**
+   * Public base URL of this service (https in production), used in generated tool definitions.
+   * Unset = http://localhost:<PORT> (the port actually listened on), fine for local tries only.
+   */
+  PUBLIC_BASE_URL: optionalString.transform((v, ctx) => {
+    if (v === undefined) return undefined;
+    const problem = baseUrlProblem(v);
+    if (problem) {
+      ctx.addIssue({ code: 'custom', message: `${problem}, got "${v.slice(0, 200)}"; set it to the address callers' platforms reach, like https://book.example.com` });
+      return z.NEVER;
+    }
+    return v.replace(/\/+$/, '');
+  }),
   /** Shared secret Vapi sends in X-Vapi-Secret or Authorization: Bearer. Unset = no check. */
   VAPI_SECRET: optionalString,
   /** Vapi HMAC credential secret (x-signature over "{timestamp}.{body}", sha256, hex). Alternative to VAPI_SECRET. */
@@ -64,8 +75,19 @@ export const envSchema = z.object({
     .transform((v) => new Set((v ?? '').split(',').map((s) => s.trim()).filter(Boolean))),
   /** Bearer key for /admin/*. Unset = admin endpoints disabled. */
   ADMIN_API_KEY: optionalString,
-  /** Overall budget for one tool call against a remote calendar, well inside Vapi's 20 s timeout. */
+  /**
+   * Overall budget for one tool call, waiting in line included, well inside Vapi's 20 s timeout.
+   * No answer is given later than this (plus a few milliseconds).
+   */
   TOOL_DEADLINE_MS: int(8000, 100, 60_000),
+  /** Tool calls one process runs at once; more wait in line (admission control, src/booking/admission.ts). */
+  TOOL_MAX_CONCURRENCY: int(32, 1, 10_000),
+  /**
+   * How long a tool call may wait for its turn before it is answered BUSY ("try again in a moment";
+   * 503 on /tools). Unset = half of TOOL_DEADLINE_MS (4000 with the default deadline): the rest of
+   * the deadline stays for the call itself.
+   */
+  TOOL_QUEUE_TIMEOUT_MS: int(-1, 0, 60_000), // -1 (unset): derived in parseEnv
   /** Seconds to keep idempotency records (replayed tool calls answered from them). */
   IDEMPOTENCY_TTL_SECONDS: int(86_400, 60),
   /** Trust the phone number the model passes even when the platform tells us the caller's number. */
@@ -146,15 +168,52 @@ export const envSchema = z.object({
   // --- end Platforms ---
 });
 
-export type Env = z.output<typeof envSchema>;
+/** Why a PUBLIC_BASE_URL cannot be used, or undefined when it can. */
+export function baseUrlProblem(value: string): string | undefined {
+  let url: URL;
+  try {
+    url = new URL(value);
+  } catch {
+    return 'expected an absolute http:// or https:// URL with a host';
+  }
+  if (url.protocol !== 'http:' && url.protocol !== 'https:') return `expected http:// or https://, not ${url.protocol}//`;
+  if (!url.hostname) return 'expected a host name';
+  if (url.search || url.hash || value.includes('?') || value.includes('#')) return 'expected no query (?...) or fragment (#...)';
+  if (url.username || url.password) return 'expected no user name or password in the URL';
+  return undefined;
+}
+
+/** What PUBLIC_BASE_URL means when it is not set: this machine, on the port the server listens on. */
+export function localBaseUrl(port: number): string {
+  return `http://localhost:${port}`;
+}
+
+/** Whether definitions built from this base URL only work from this machine. */
+export function isLocalBaseUrl(value: string): boolean {
+  const host = new URL(value).hostname;
+  return host === 'localhost' || host.endsWith('.localhost') || host === '[::1]' || host === '0.0.0.0' || /^127\./.test(host);
+}
+
+export type Env = Omit<z.output<typeof envSchema>, 'PUBLIC_BASE_URL'> & {
+  PUBLIC_BASE_URL: string;
+  /** False when PUBLIC_BASE_URL was left unset and defaults to localhost:PORT. */
+  PUBLIC_BASE_URL_SET: boolean;
+};
 
 export function parseEnv(source: Record<string, string | undefined>): Env {
   const parsed = envSchema.safeParse(source);
-  if (!parsed.success) {
-    const lines = parsed.error.issues.map((i) => `  - ${i.path.join('.')}: ${i.message}`);
-    throw new ConfigError(`Invalid environment:\n${lines.join('\n')}`);
+  const issues = parsed.success ? [] : parsed.error.issues.map((i) => `  - ${i.path.join('.')}: ${i.message}`);
+  if (parsed.success && parsed.data.TOOL_QUEUE_TIMEOUT_MS >= parsed.data.TOOL_DEADLINE_MS) {
+    issues.push(`  - TOOL_QUEUE_TIMEOUT_MS: must be less than TOOL_DEADLINE_MS (${parsed.data.TOOL_DEADLINE_MS}), got ${parsed.data.TOOL_QUEUE_TIMEOUT_MS}`);
   }
-  return parsed.data;
+  if (!parsed.success || issues.length) throw new ConfigError(`Invalid environment:\n${issues.join('\n')}`);
+  const env = parsed.data;
+  return {
+    ...env,
+    TOOL_QUEUE_TIMEOUT_MS: env.TOOL_QUEUE_TIMEOUT_MS < 0 ? Math.floor(env.TOOL_DEADLINE_MS / 2) : env.TOOL_QUEUE_TIMEOUT_MS,
+    PUBLIC_BASE_URL: env.PUBLIC_BASE_URL ?? localBaseUrl(env.PORT),
+    PUBLIC_BASE_URL_SET: env.PUBLIC_BASE_URL !== undefined,
+  };
 }
 
 export function readEnv(): Env {

@@ -25,6 +25,7 @@ export const ERROR_CODES = [
   'RATE_LIMITED',
   'IDEMPOTENCY_MISMATCH',
   'UNKNOWN_TOOL',
+  'BUSY',
   'INTERNAL',
 ] as const;
 
@@ -57,6 +58,16 @@ export class NotFoundError extends BookingError<'NO_UPCOMING' | 'APPOINTMENT_NOT
 export class CalendarUnavailableError extends BookingError<'CALENDAR_UNAVAILABLE' | 'BOOKING_STILL_SAVING'> {
   constructor(code: 'CALENDAR_UNAVAILABLE' | 'BOOKING_STILL_SAVING' = 'CALENDAR_UNAVAILABLE', options?: { cause?: unknown }) {
     super(code, {}, {}, options);
+  }
+}
+
+/**
+ * The call could not start within its budget: too many calls at once in this process, or the staff
+ * member's calendar is held by other bookings for longer than the call may wait. Nothing was done.
+ */
+export class BusyError extends BookingError<'BUSY'> {
+  constructor(action?: 'book' | 'cancel' | 'move', options?: { cause?: unknown }) {
+    super('BUSY', action ? { action } : {}, {}, options);
   }
 }
 

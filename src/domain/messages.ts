@@ -85,7 +85,7 @@ export interface FailureParams {
   END_BEFORE_START: Record<string, never>;
   BAD_PHONE: FieldRef;
   /** A platform request we could not read at all (not JSON, wrong shape, no tool name). */
-  REQUEST_UNREADABLE: { problem: 'not_json' | 'too_large' | 'encoding' | 'not_object' | 'no_tool' | 'params_not_object' };
+  REQUEST_UNREADABLE: { problem: 'not_json' | 'too_large' | 'encoding' | 'not_object' | 'no_tool' | 'params_not_object' | 'not_vapi' };
   UNKNOWN_TOOL: { name: string };
   // Catalog
   UNKNOWN_SERVICE: { query: string; nearest: string[]; total: number };
@@ -114,6 +114,8 @@ export interface FailureParams {
   CALLER_MISMATCH: Record<string, never>;
   IDEMPOTENCY_MISMATCH: Record<string, never>;
   CALENDAR_UNAVAILABLE: Record<string, never>;
+  /** Too much at once: the call could not start (or get its staff member's turn) within its budget. */
+  BUSY: { action?: 'book' | 'cancel' | 'move' | undefined };
   STILL_PROCESSING: Record<string, never>;
   BOOKING_STILL_SAVING: Record<string, never>;
   STALE_APPOINTMENT: Record<string, never>;
@@ -174,6 +176,7 @@ export const RESULT_CODE: { readonly [C in FailureCode]: ErrorCode } = {
   CALLER_MISMATCH: 'CALLER_MISMATCH',
   IDEMPOTENCY_MISMATCH: 'IDEMPOTENCY_MISMATCH',
   CALENDAR_UNAVAILABLE: 'CALENDAR_UNAVAILABLE',
+  BUSY: 'BUSY',
   STILL_PROCESSING: 'CALENDAR_UNAVAILABLE',
   BOOKING_STILL_SAVING: 'CALENDAR_UNAVAILABLE',
   STALE_APPOINTMENT: 'INTERNAL',

@@ -1,11 +1,15 @@
 /** Plain JSON tool calls for curl and custom integrations, and the generated definitions. */
 import { Router } from 'express';
+import { BUSY_RETRY_AFTER_SECONDS } from '../booking/admission.js';
 import type { Deps } from '../deps.js';
 import { isDefinitionFormat, toolDefinitions, FORMATS } from '../tools/definitions.js';
 import { type OutcomeKind, runTool } from '../tools/registry.js';
 
-/** 200 whenever the tool ran (read `ok`); 422 for an Idempotency-Key reused with other arguments. */
-const STATUS: Record<OutcomeKind, number> = { ok: 200, failed: 200, invalid: 400, unknown_tool: 404, conflict: 422, rate_limited: 429 };
+/**
+ * 200 whenever the tool ran (read `ok`); 422 for an Idempotency-Key reused with other arguments;
+ * 503 with Retry-After when the call could not start in time (nothing was done: retry).
+ */
+const STATUS: Record<OutcomeKind, number> = { ok: 200, failed: 200, invalid: 400, unknown_tool: 404, conflict: 422, rate_limited: 429, busy: 503 };
 
 export function toolsRouter(deps: Deps): Router {
   const router = Router();
@@ -28,6 +32,7 @@ export function toolsRouter(deps: Deps): Router {
       clientIp: req.ip,
     });
     const status = STATUS[kind];
+    if (kind === 'busy') res.set('Retry-After', String(BUSY_RETRY_AFTER_SECONDS));
     res.status(status).json(result);
   });
   return router;

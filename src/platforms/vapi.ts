@@ -4,10 +4,11 @@
  * wild is accepted: toolCallList items with function.arguments as a string or an object, flat
  * arguments/parameters, and toolWithToolCallList[].toolCall.
  */
-import { Router } from 'express';
+import { type Response, Router } from 'express';
 import type { Deps } from '../deps.js';
 import type { RawBodyRequest } from '../app.js';
 import { bearerToken, safeEqual } from '../http/auth.js';
+import { bodyErrors, jsonBody, malformed, type RequestProblem } from './common.js';
 import { verifyVapiHmac } from './signatures.js';
 import { runTool } from '../tools/registry.js';
 
@@ -60,8 +61,21 @@ export function parseVapiMessage(body: unknown): VapiEnvelope | undefined {
   };
 }
 
+/**
+ * A request we cannot read (not JSON, over the size limit, not a Vapi message) in Vapi's response
+ * shape: one result holding the failure as a JSON string, and the top-level `error` Vapi's type has.
+ * There is no tool call id to echo: the calls could not be read. The status says what went wrong
+ * (400, 413, 415); Vapi itself only acts on 200s, so this is for whoever reads its logs and ours.
+ */
+function unreadable(deps: Deps, res: Response, status: number, problem: RequestProblem): void {
+  const result = malformed(deps, problem);
+  res.status(status).json({ results: [{ result: JSON.stringify(result) }], error: result.message });
+}
+
 export function vapiRouter(deps: Deps): Router {
   const router = Router();
+  // Its own parser (mounted before the shared one), so an unreadable body is answered in Vapi's shape.
+  router.use(jsonBody('256kb'));
   router.post('/', async (req, res) => {
     // Either credential Vapi offers is enough: a shared secret (X-Vapi-Secret or bearer), or HMAC.
     const secret = deps.settings.VAPI_SECRET;
@@ -79,7 +93,7 @@ export function vapiRouter(deps: Deps): Router {
     }
     const env = parseVapiMessage(req.body);
     if (!env) {
-      res.status(400).json({ error: 'Expected a Vapi server message: {"message": {"type": ...}}' });
+      unreadable(deps, res, 400, 'not_vapi');
       return;
     }
     if (env.type !== 'tool-calls') {
@@ -102,5 +116,6 @@ export function vapiRouter(deps: Deps): Router {
     // Vapi ignores any status but 200, so failures travel inside each result.
     res.status(200).json({ results });
   });
+  router.use(bodyErrors((res, status, problem) => unreadable(deps, res, status, problem)));
   return router;
 }

@@ -314,6 +314,7 @@ const UNREADABLE: Record<MessageParams['REQUEST_UNREADABLE']['problem'], string>
   not_object: 'The request body must be a JSON object of the tool arguments.',
   no_tool: 'The request does not name a tool.',
   params_not_object: 'The tool parameters must be a JSON object.',
+  not_vapi: 'Expected a Vapi server message: {"message": {"type": ...}}.',
 };
 
 export const VOICE: Renderer<VoiceContext> = {
@@ -439,6 +440,10 @@ export const VOICE: Renderer<VoiceContext> = {
   CALLER_MISMATCH: () => "For privacy, I can only look up or change appointments for the number you're calling from. If it's under another number, please call from that one.",
   IDEMPOTENCY_MISMATCH: () => 'Sorry, that clashed with an earlier request, so nothing was changed. Shall I try again?',
   CALENDAR_UNAVAILABLE: () => "I can't reach the calendar right now, so nothing was changed. Shall I try again in a moment?",
+  BUSY: (p) =>
+    `We're very busy right now; please try again in a moment. ${
+      p.action === 'book' ? 'Nothing was booked.' : p.action === 'cancel' ? 'The appointment has not been cancelled.' : p.action === 'move' ? 'The appointment has not been moved.' : ''
+    }`,
   STILL_PROCESSING: () => "That request is still going through. Give me a moment and I'll check.",
   BOOKING_STILL_SAVING: () => "That booking is still being saved. Give me a moment and I'll check again.",
   STALE_APPOINTMENT: (_p, c) => `I can't change that appointment here; please ${callUs(c)}.`,

@@ -6,6 +6,7 @@
 import { createHash } from 'node:crypto';
 import { performance } from 'node:perf_hooks';
 import type { z } from 'zod';
+import { admitted } from '../booking/admission.js';
 import type { Deps } from '../deps.js';
 import { BookingError } from '../domain/errors.js';
 import type { Message } from '../domain/messages.js';
@@ -79,7 +80,7 @@ function hashArgs(tool: string, args: unknown): string {
 
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 
-export type OutcomeKind = 'ok' | 'failed' | 'invalid' | 'unknown_tool' | 'rate_limited' | 'conflict';
+export type OutcomeKind = 'ok' | 'failed' | 'invalid' | 'unknown_tool' | 'rate_limited' | 'conflict' | 'busy';
 
 export interface ToolOutcome {
   /** What the platform gets (serialized). */
@@ -88,6 +89,8 @@ export interface ToolOutcome {
   kind: OutcomeKind;
   /** The outcome as a message code and parameters, for renderers other than voice (not serialized). */
   say?: Message | undefined;
+  /** Refused by admission control before it ran: not written to the call log (src/booking/admission.ts). */
+  shed?: boolean;
 }
 
 function kindOf(result: ToolResult): OutcomeKind {
@@ -96,6 +99,7 @@ function kindOf(result: ToolResult): OutcomeKind {
   if (result.code === 'UNKNOWN_TOOL') return 'unknown_tool';
   if (result.code === 'RATE_LIMITED') return 'rate_limited';
   if (result.code === 'IDEMPOTENCY_MISMATCH') return 'conflict';
+  if (result.code === 'BUSY') return 'busy';
   return 'failed';
 }
 
@@ -115,7 +119,8 @@ export async function runTool(deps: Deps, name: string, rawArgs: unknown, meta: 
     if (!tool && !isAliasName(name)) {
       out = outcome(failure(deps, new BookingError('UNKNOWN_TOOL', { name: String(name).slice(0, 64) }, { tools: TOOLS.map((t) => t.name) })));
     } else {
-      out = await dispatch(deps, name, rawArgs, meta, (a) => (args = a), () => (replayed = true));
+      // Admission control (src/booking/admission.ts): a call that cannot start within its budget is answered BUSY.
+      out = await admitted(deps, String(name), (signal) => dispatch(deps, name, rawArgs, meta, signal, (a) => (args = a), () => (replayed = true)));
     }
   } catch (err) {
     deps.logger.error({ err, tool: name }, 'tool call failed unexpectedly');
@@ -123,7 +128,7 @@ export async function runTool(deps: Deps, name: string, rawArgs: unknown, meta: 
   }
 
   try {
-    deps.store.calls.record({
+    if (!out.shed) deps.store.calls.record({
       at: deps.clock.now(),
       platform: meta.platform,
       callId: meta.callId ?? null,
@@ -163,6 +168,8 @@ async function dispatch(
   name: string,
   rawArgs: unknown,
   meta: CallMeta,
+  /** Aborts at the call's deadline, counted from its arrival. */
+  signal: AbortSignal,
   setArgs: (a: unknown) => void,
   markReplay: () => void,
 ): Promise<ToolOutcome> {
@@ -207,7 +214,6 @@ async function dispatch(
   const deadlineMs = deps.settings.TOOL_DEADLINE_MS;
   if (key) {
     const argsHash = hashArgs(name, parsed.data);
-    const deadline = performance.now() + deadlineMs;
     for (;;) {
       const now = deps.clock.now();
       const claim = deps.store.idempotency.claim(key, tool.name, argsHash, now, now - 3 * deadlineMs);
@@ -224,7 +230,7 @@ async function dispatch(
         return { result: stored.result, say: stored.say, kind: kindOf(stored.result) };
       }
       // Same call still running elsewhere: wait for its answer rather than run it twice.
-      if (performance.now() > deadline) return fail(new BookingError('STILL_PROCESSING', {}));
+      if (signal.aborted) return fail(new BookingError('STILL_PROCESSING', {}));
       await sleep(25);
     }
   }
@@ -240,7 +246,7 @@ async function dispatch(
     }
   }
 
-  const ctx: ToolContext = { deps, signal: AbortSignal.timeout(deadlineMs), platform: meta.platform, callerPhone: meta.callerPhone, requestKey: key };
+  const ctx: ToolContext = { deps, signal, platform: meta.platform, callerPhone: meta.callerPhone, requestKey: key };
   let rendered: Rendered;
   try {
     rendered = success(deps, await tool.handler(ctx, parsed.data));
@@ -251,7 +257,7 @@ async function dispatch(
   if (key) {
     // A failure worth retrying (calendar down, our bug) must not be replayed forever.
     const code = rendered.result.code;
-    if (code === 'CALENDAR_UNAVAILABLE' || code === 'INTERNAL') deps.store.idempotency.release(key);
+    if (code === 'CALENDAR_UNAVAILABLE' || code === 'INTERNAL' || code === 'BUSY') deps.store.idempotency.release(key);
     else deps.store.idempotency.complete(key, storeRendered(rendered));
   }
   return outcome(rendered);

@@ -41,6 +41,10 @@ describe('business config', () => {
     [{ services: [{ id: 'cut', name: 'Cut', durationMinutes: 30, staff: ['zed'] }] }, 'services.0.staff.0: unknown staff id "zed"'],
     [{ staff: [{ id: 'a', name: 'A' }, { id: 'a', name: 'B' }] }, 'staff.1.id: duplicate staff id "a"'],
     [{ closures: [{ date: '2026-12-24', from: '13:00' }] }, 'closures.0: a partial closure needs both "from" and "to"'],
+    [{ closures: [{ date: '2026-13-40' }] }, 'closures.0.date: "2026-13-40" is not a real calendar date'],
+    [{ closures: [{ date: '2026-02-30' }] }, 'closures.0.date: "2026-02-30" is not a real calendar date'],
+    [{ closures: [{ date: '2026-12-24', until: '2026-12-32' }] }, 'closures.0.until: "2026-12-32" is not a real calendar date'],
+    [{ closures: [{ date: '2027-02-29' }] }, 'closures.0.date: "2027-02-29" is not a real calendar date'],
   ])('%o -> names the field', (patch, expected) => {
     expect(() => parseBusinessConfig({ ...minimal, ...patch }, 'my.json')).toThrow(ConfigError);
     try {
@@ -49,6 +53,32 @@ describe('business config', () => {
       expect((e as Error).message).toContain('Invalid configuration in my.json');
       expect((e as Error).message).toContain(expected);
     }
+  });
+
+  it('real dates pass, leap days included', () => {
+    const cfg = parseBusinessConfig({ ...minimal, closures: [{ date: '2028-02-29' }, { date: '2026-12-31', until: '2027-01-01' }] });
+    expect(cfg.closures.map((c) => [c.date, c.until])).toEqual([
+      ['2028-02-29', '2028-02-29'],
+      ['2026-12-31', '2027-01-01'],
+    ]);
+    // A malformed date gets one message, not two.
+    expect(() => parseBusinessConfig({ ...minimal, closures: [{ date: '2026-1-5' }] })).toThrow(/closures\.0\.date: expected a date like 2026-12-25$/);
+  });
+
+  it('Google mode needs every staff calendarId, and names who lacks one; the embedded calendar defaults it to the id', () => {
+    const business = { ...minimal, staff: [{ id: 'a', name: 'Ann', calendarId: 'ann@salon.test' }, { id: 'b', name: 'Bob' }, { id: 'c', name: 'Cy' }] };
+    expect(parseBusinessConfig(business).staff.map((s) => s.calendarId)).toEqual(['ann@salon.test', 'b', 'c']);
+    expect(() => parseBusinessConfig(business, 'my.json', { requireCalendarIds: true })).toThrow(ConfigError);
+    try {
+      parseBusinessConfig(business, 'my.json', { requireCalendarIds: true });
+    } catch (e) {
+      const msg = (e as Error).message;
+      expect(msg).toContain('Invalid configuration in my.json: CALENDAR_PROVIDER=google needs "calendarId" for every staff member');
+      expect(msg).toContain('staff.1.calendarId: set the Google calendar id of Bob ("b")');
+      expect(msg).toContain('staff.2.calendarId: set the Google calendar id of Cy ("c")');
+      expect(msg).not.toContain('Ann');
+    }
+    expect(parseBusinessConfig({ ...minimal, staff: [{ id: 'a', name: 'Ann', calendarId: 'ann@salon.test' }] }, 'x', { requireCalendarIds: true }).staff[0]!.calendarId).toBe('ann@salon.test');
   });
 
   it('a missing or broken file names the file', () => {
@@ -69,6 +99,25 @@ describe('env', () => {
     expect(() => parseEnv({ PORT: 'eighty' })).toThrow(/PORT: expected a whole number/);
     expect(() => parseEnv({ CALENDAR_PROVIDER: 'outlook' })).toThrow(/CALENDAR_PROVIDER/);
     expect(() => parseEnv({ TRUST_MODEL_PHONE: 'maybe' })).toThrow(/TRUST_MODEL_PHONE: expected true or false/);
+  });
+
+  it('PUBLIC_BASE_URL: validated, trailing slash dropped, defaults to localhost on PORT', () => {
+    expect(parseEnv({})).toMatchObject({ PUBLIC_BASE_URL: 'http://localhost:3000', PUBLIC_BASE_URL_SET: false });
+    expect(parseEnv({ PORT: '48123' })).toMatchObject({ PUBLIC_BASE_URL: 'http://localhost:48123', PUBLIC_BASE_URL_SET: false });
+    expect(parseEnv({ PUBLIC_BASE_URL: 'https://book.example.com/' })).toMatchObject({ PUBLIC_BASE_URL: 'https://book.example.com', PUBLIC_BASE_URL_SET: true });
+    expect(parseEnv({ PUBLIC_BASE_URL: 'https://example.com/bookline' }).PUBLIC_BASE_URL).toBe('https://example.com/bookline');
+    for (const bad of ['book.example.com', 'ftp://book.example.com', 'https://book.example.com/?x=1', 'https://book.example.com/#top', 'https://u:p@book.example.com', 'https://']) {
+      expect(() => parseEnv({ PUBLIC_BASE_URL: bad }), bad).toThrow(/PUBLIC_BASE_URL: expected .*https:\/\/book\.example\.com/);
+    }
+  });
+
+  it('admission settings: sensible defaults, and the queue wait must fit in the deadline', () => {
+    expect(parseEnv({})).toMatchObject({ TOOL_DEADLINE_MS: 8000, TOOL_MAX_CONCURRENCY: 32, TOOL_QUEUE_TIMEOUT_MS: 4000 });
+    expect(() => parseEnv({ TOOL_MAX_CONCURRENCY: '0' })).toThrow(/TOOL_MAX_CONCURRENCY: expected a whole number from 1/);
+    expect(() => parseEnv({ TOOL_DEADLINE_MS: '1000', TOOL_QUEUE_TIMEOUT_MS: '1000' })).toThrow(/TOOL_QUEUE_TIMEOUT_MS: must be less than TOOL_DEADLINE_MS \(1000\)/);
+    // Unset, it follows a short deadline down.
+    expect(parseEnv({ TOOL_DEADLINE_MS: '1000' }).TOOL_QUEUE_TIMEOUT_MS).toBe(500);
+    expect(parseEnv({ TOOL_QUEUE_TIMEOUT_MS: '0' }).TOOL_QUEUE_TIMEOUT_MS).toBe(0);
   });
 });
 

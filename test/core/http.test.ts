@@ -125,13 +125,33 @@ describe('POST /webhooks/vapi', () => {
     expect((await request(app).post('/webhooks/vapi').set('Authorization', 'Bearer s3cret').send(body)).status).toBe(200);
   });
 
-  it('a body that is not a Vapi message is a 400, malformed JSON too', async () => {
-    deps = makeTestDeps();
+  it("unreadable requests are answered in Vapi's results shape: not a Vapi message and malformed JSON 400, over 256 kB 413", async () => {
+    deps = makeTestDeps({ env: { VAPI_SECRET: 's3cret' } });
     const app = createApp(deps);
-    expect((await request(app).post('/webhooks/vapi').send({ hello: 1 })).status).toBe(400);
+    /** Vapi's shape, with the failure as a one-line JSON string in results[0].result and in error. */
+    const expectVapiShape = (body: { results: { toolCallId?: string; result: string }[]; error: string }, message: string) => {
+      expect(Object.keys(body).sort()).toEqual(['error', 'results']);
+      expect(body.results).toHaveLength(1);
+      expect(body.results[0]!.result).not.toContain('\n');
+      expect(JSON.parse(body.results[0]!.result)).toEqual({ ok: false, code: 'INVALID_ARGUMENT', message });
+      expect(body.error).toBe(message);
+    };
+    const notVapi = await request(app).post('/webhooks/vapi').set('X-Vapi-Secret', 's3cret').send({ hello: 1 });
+    expect(notVapi.status).toBe(400);
+    expectVapiShape(notVapi.body, 'Expected a Vapi server message: {"message": {"type": ...}}.');
     const bad = await request(app).post('/webhooks/vapi').set('content-type', 'application/json').send('{"message":');
     expect(bad.status).toBe(400);
-    expect(bad.body.code).toBe('INVALID_ARGUMENT');
+    expectVapiShape(bad.body, 'The request body is not valid JSON.');
+    const huge = JSON.stringify(vapiMessage([{ id: 'tc_big', type: 'function', function: { name: 'list_services', arguments: JSON.stringify({ pad: 'x'.repeat(2 * 1024 * 1024) }) } }]));
+    const big = await request(app).post('/webhooks/vapi').set('X-Vapi-Secret', 's3cret').set('content-type', 'application/json').send(huge);
+    expect(big.status).toBe(413);
+    expectVapiShape(big.body, 'The request body is too large.');
+    // Nothing ran.
+    expect(deps.store.calls.list(10)).toEqual([]);
+    // A readable request still works, HMAC or secret alike.
+    const ok = await request(app).post('/webhooks/vapi').set('X-Vapi-Secret', 's3cret').send(vapiMessage([{ id: 'tc_ok', type: 'function', function: { name: 'list_services', arguments: '{}' } }]));
+    expect(ok.status).toBe(200);
+    expect(ok.body.results[0].toolCallId).toBe('tc_ok');
   });
 });
 

@@ -4,59 +4,27 @@
  * would). Afterwards every booking answered "ok" exists exactly once, nothing else does, and no
  * reservation or calendar event is left dangling.
  */
-import { type ChildProcess, spawn } from 'node:child_process';
+import type { ChildProcess } from 'node:child_process';
 import { mkdtempSync, rmSync } from 'node:fs';
-import { createServer } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import Database from 'better-sqlite3';
 import { DateTime } from 'luxon';
 import { afterAll, describe, expect, it } from 'vitest';
+import { freePort, spawnProc, waitHealthy } from '../support/process.js';
 
 const ZONE = 'America/New_York';
 const dir = mkdtempSync(join(tmpdir(), 'bookline-crash-'));
 const dbPath = join(dir, 'crash.db');
 afterAll(() => rmSync(dir, { recursive: true, force: true }));
 
-function freePort(): Promise<number> {
-  return new Promise((resolve, reject) => {
-    const srv = createServer();
-    srv.listen(0, '127.0.0.1', () => {
-      const port = (srv.address() as { port: number }).port;
-      srv.close(() => resolve(port));
-    });
-    srv.on('error', reject);
-  });
-}
-
 async function startServer(port: number): Promise<ChildProcess> {
-  const child = spawn(process.execPath, ['--import', 'tsx', 'src/main.ts'], {
-    env: {
-      ...process.env,
-      PORT: String(port),
-      HOST: '127.0.0.1',
-      DATABASE_PATH: dbPath,
-      // Its own business, open every day with no closures: the demo file's holidays must not decide
-      // whether this test passes on the day it runs.
-      BUSINESS_CONFIG: 'test/fixtures/open-every-day.json',
-      LOG_LEVEL: 'silent',
-      TOOL_DEADLINE_MS: '1000',
-      RATE_LIMIT_PHONE_PER_HOUR: '0',
-      RATE_LIMIT_IP_PER_MINUTE: '0',
-    },
-    stdio: ['ignore', 'ignore', 'inherit'],
-  });
-  const until = Date.now() + 15_000;
-  while (Date.now() < until) {
-    try {
-      if ((await fetch(`http://127.0.0.1:${port}/healthz`)).ok) return child;
-    } catch {
-      /* not up yet */
-    }
-    await new Promise((r) => setTimeout(r, 100));
-  }
-  child.kill('SIGKILL');
-  throw new Error('server did not start');
+  const p = spawnProc(
+    { PORT: String(port), DATABASE_PATH: dbPath, TOOL_DEADLINE_MS: '1000' },
+    { stdio: ['ignore', 'ignore', 'inherit'] },
+  );
+  await waitHealthy(p, port);
+  return p.child;
 }
 
 interface Req {
@@ -73,8 +41,8 @@ async function send(port: number, r: Req): Promise<void> {
     body: JSON.stringify({ customer_name: 'Crash Test', customer_phone: r.phone, service_name: 'haircut', appointment_datetime: r.when }),
   });
   const body = (await res.json()) as Req['answer'];
-  // "Still being processed" is an answer to retry, not a final one.
-  if (body && !(body.ok === false && body.code === 'CALENDAR_UNAVAILABLE')) r.answer = body;
+  // "Still being processed" and "busy, try again" are answers to retry, not final ones.
+  if (body && !(body.ok === false && (body.code === 'CALENDAR_UNAVAILABLE' || body.code === 'BUSY'))) r.answer = body;
 }
 
 describe('crash safety', () => {
