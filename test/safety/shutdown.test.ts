@@ -5,7 +5,7 @@
  */
 import { spawn } from 'node:child_process';
 import { connect, type Socket } from 'node:net';
-import { describe, expect, it } from 'vitest';
+import { afterAll, describe, expect, it } from 'vitest';
 import { answers, freePort, QUIET_ENV, startServer, waitHealthy } from '../support/process.js';
 
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
@@ -20,6 +20,12 @@ function groupAlive(pgid: number): boolean {
   }
 }
 
+// Process groups this file started: killed at the end even if a test timed out half-way.
+const groups = new Set<number>();
+afterAll(() => {
+  for (const pgid of groups) if (groupAlive(pgid)) process.kill(-pgid, 'SIGKILL');
+});
+
 describe.concurrent('npm start and signals', () => {
   for (const signal of ['SIGTERM', 'SIGINT'] as const) {
     it(`${signal} to the npm start pid stops the server: nothing answers on the port, nothing is left in the group`, async () => {
@@ -27,6 +33,7 @@ describe.concurrent('npm start and signals', () => {
       // Its own process group, as a terminal or a process manager would start it.
       const npm = spawn('npm', ['start', '--silent'], { detached: true, env: { ...process.env, ...QUIET_ENV, PORT: String(port) }, stdio: 'ignore' });
       const pgid = npm.pid!;
+      groups.add(pgid);
       const exited = new Promise<void>((r) => npm.once('exit', () => r()));
       try {
         await waitHealthy({ child: npm, exited: exited.then(() => 'exit'), stdout: () => '', stderr: () => '' }, port);

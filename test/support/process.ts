@@ -31,6 +31,12 @@ export function freePort(): Promise<number> {
   });
 }
 
+// Every child still running when the test worker exits (a test that timed out half-way) is killed.
+const live = new Set<ChildProcess>();
+process.once('exit', () => {
+  for (const child of live) child.kill('SIGKILL');
+});
+
 export interface Proc {
   child: ChildProcess;
   stdout(): string;
@@ -47,7 +53,13 @@ export function spawnProc(env: Record<string, string>, opts: { command?: string;
   let err = '';
   child.stdout?.on('data', (d: Buffer) => (out += d.toString()));
   child.stderr?.on('data', (d: Buffer) => (err += d.toString()));
-  const exited = new Promise<number | string>((resolve) => child.once('exit', (code, signal) => resolve(code ?? signal ?? 'unknown')));
+  live.add(child);
+  const exited = new Promise<number | string>((resolve) =>
+    child.once('exit', (code, signal) => {
+      live.delete(child);
+      resolve(code ?? signal ?? 'unknown');
+    }),
+  );
   return { child, stdout: () => out, stderr: () => err, exited };
 }
 
