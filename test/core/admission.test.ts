@@ -47,7 +47,7 @@ describe('Admission', () => {
     await expect(a.acquire()).rejects.toBeInstanceOf(BusyError);
     const waited = performance.now() - t0;
     expect(waited).toBeGreaterThanOrEqual(70);
-    expect(waited).toBeLessThan(1_000);
+    expect(waited).toBeLessThan(5_000); // it gave up; it did not wait for the holder
     await expect(a.acquire(AbortSignal.timeout(10))).rejects.toMatchObject({ code: 'BUSY' });
     await expect(a.acquire(AbortSignal.abort())).rejects.toMatchObject({ code: 'BUSY' });
     expect(a.stats).toEqual({ running: 1, waiting: 0 });
@@ -86,7 +86,7 @@ describe('KeyedMutex with a deadline', () => {
     const third = m.run('sam', async () => ran.push('third'));
     const other = m.run('priya', async () => ran.push('other'), AbortSignal.timeout(50));
     await expect(second).rejects.toMatchObject({ code: 'BUSY' });
-    expect(performance.now() - t0).toBeLessThan(1_000);
+    expect(performance.now() - t0).toBeLessThan(5_000); // ended by its own deadline, the holder still holds
     await other;
     expect(ran).toEqual(['other']);
     releaseFirst();
@@ -114,18 +114,22 @@ const BOOK = { customer_name: 'Jane Doe', service_name: 'haircut', appointment_d
 
 describe('BUSY through runTool and /tools', () => {
   it('a call that cannot start within TOOL_QUEUE_TIMEOUT_MS is answered BUSY at once; nothing is booked; a retry with the same key runs', async () => {
-    deps = makeTestDeps({ env: { TOOL_MAX_CONCURRENCY: '1', TOOL_QUEUE_TIMEOUT_MS: '50', RATE_LIMIT_PHONE_PER_HOUR: '0' }, calendar: slowWrites(400) });
+    deps = makeTestDeps({ env: { TOOL_MAX_CONCURRENCY: '1', TOOL_QUEUE_TIMEOUT_MS: '50', RATE_LIMIT_PHONE_PER_HOUR: '0' }, calendar: slowWrites(1500) });
     const app = createApp(deps);
     const first = request(app).post('/tools/book_appointment').send({ ...BOOK, customer_phone: '5550100001' });
-    const t0 = performance.now();
-    const firstDone = first.then((r) => r);
+    let firstFinished = false;
+    const firstDone = first.then((r) => {
+      firstFinished = true;
+      return r;
+    });
     await sleep(20);
     const busy = await request(app).post('/tools/book_appointment').set('Idempotency-Key', 'k1').send({ ...BOOK, appointment_datetime: '2026-11-24T11:00', customer_phone: '5550100002' });
-    const busyAfter = performance.now() - t0;
+    // Answered while the first call still holds the only slot (1.5 s of calendar write): an order,
+    // not a wall-clock bound, so a loaded machine cannot fail it.
+    expect(firstFinished).toBe(false);
     expect(busy.status).toBe(503);
     expect(busy.headers['retry-after']).toBe('1');
     expect(busy.body).toEqual({ ok: false, code: 'BUSY', message: "We're very busy right now; please try again in a moment. Nothing was booked." });
-    expect(busyAfter).toBeLessThan(350); // well before the first call (400 ms of calendar write) is done
     expect((await firstDone).body.ok).toBe(true);
     // The BUSY answer was not stored under its key: the retry books.
     const retry = await request(app).post('/tools/book_appointment').set('Idempotency-Key', 'k1').send({ ...BOOK, appointment_datetime: '2026-11-24T11:00', customer_phone: '5550100002' });
@@ -140,7 +144,11 @@ describe('BUSY through runTool and /tools', () => {
   it('a wait for a staff member held by a slow booking ends at TOOL_DEADLINE_MS with BUSY, not when the lock frees', async () => {
     deps = makeTestDeps({ env: { TOOL_DEADLINE_MS: '300', TOOL_QUEUE_TIMEOUT_MS: '100', RATE_LIMIT_PHONE_PER_HOUR: '0' }, calendar: slowWrites(1_500) });
     const t0 = performance.now();
-    const slow = runTool(deps, 'book_appointment', { ...BOOK, customer_phone: '5550100003' }, { platform: 'test' });
+    let slowFinished = false;
+    const slow = runTool(deps, 'book_appointment', { ...BOOK, customer_phone: '5550100003' }, { platform: 'test' }).then((r) => {
+      slowFinished = true;
+      return r;
+    });
     await sleep(20);
     // Sam's lock is held by the slow booking; a second booking for Sam has to wait for it.
     const blocked = await runTool(deps, 'book_appointment', { ...BOOK, appointment_datetime: '2026-11-24T11:00', customer_phone: '5550100004' }, { platform: 'vapi' });
@@ -149,7 +157,8 @@ describe('BUSY through runTool and /tools', () => {
     expect(blocked.kind).toBe('busy');
     expect(blocked.result).toMatchObject({ ok: false, code: 'BUSY', message: "We're very busy right now; please try again in a moment. Nothing was booked." });
     expect(at).toBeGreaterThanOrEqual(250);
-    expect(at).toBeLessThan(1_200);
+    // Ended by its own deadline while the lock was still held (1.5 s of calendar write), not when it freed.
+    expect(slowFinished).toBe(false);
     await slow;
     expect(deps.store.appointments.upcomingByPhone('+15550100004', deps.clock.now())).toEqual([]);
   });
