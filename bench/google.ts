@@ -18,8 +18,8 @@ import { loadBusinessConfig } from '../src/config/business.js';
 import { parseEnv } from '../src/config/env.js';
 import { systemClock } from '../src/domain/clock.js';
 import { randomIds } from '../src/domain/ids.js';
-import { makeDeps } from '../src/deps.js';
-import { createStore } from '../src/store/index.js';
+import { DEFAULT_BUSINESS_ID, makeDeps } from '../src/deps.js';
+import { openStore } from '../src/store/index.js';
 import { runTool } from '../src/tools/registry.js';
 import { startFakeGoogleCalendar } from '../test/fakes/google-calendar.js';
 import { BENCH_CONFIG, DistinctSlots, phoneFor, sig, summarize } from './util.js';
@@ -40,7 +40,8 @@ export async function benchGoogle(opts: { quick: boolean }): Promise<GoogleResul
   const zone = config.business.timeZone;
   const fake = await startFakeGoogleCalendar({ calendars: config.staff.map((s) => s.calendarId), requireAuth: true });
   const dir = mkdtempSync(join(tmpdir(), 'bookline-bench-google-'));
-  const store = createStore(join(dir, 'google.db'));
+  const root = await openStore({ path: join(dir, 'google.db') });
+  const store = root.forBusiness(DEFAULT_BUSINESS_ID);
   try {
     const settings = parseEnv({
       NODE_ENV: 'production',
@@ -102,7 +103,7 @@ export async function benchGoogle(opts: { quick: boolean }): Promise<GoogleResul
       method: `runTool in-process, Google provider against the local fake with ${LATENCY_MS} ms added to every request; requests per operation counted by the fake (token fetched before measuring); wall time median of ${rounds} rounds.`,
     };
   } finally {
-    store.close();
+    await root.close();
     await fake.close();
     rmSync(dir, { recursive: true, force: true });
   }

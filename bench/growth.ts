@@ -11,7 +11,7 @@ import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { performance } from 'node:perf_hooks';
-import type { Statement } from 'better-sqlite3';
+import Database from 'better-sqlite3';
 import { DateTime } from 'luxon';
 import { pino } from 'pino';
 import { EmbeddedCalendar } from '../src/calendar/embedded.js';
@@ -19,8 +19,11 @@ import { loadBusinessConfig } from '../src/config/business.js';
 import { parseEnv } from '../src/config/env.js';
 import { ManualClock } from '../src/domain/clock.js';
 import { randomIds } from '../src/domain/ids.js';
-import { makeDeps } from '../src/deps.js';
-import { createStore, type Store } from '../src/store/index.js';
+import { DEFAULT_BUSINESS_ID, makeDeps } from '../src/deps.js';
+import { type BusinessStore, openStore, type Repos } from '../src/store/index.js';
+import { CallLogBatcher } from '../src/store/sql/batch.js';
+import type { Driver, Executor, Param } from '../src/store/sql/driver.js';
+import { businessStore } from '../src/store/sql/repos.js';
 import { runTool } from '../src/tools/registry.js';
 import { BENCH_CONFIG, DistinctSlots, phoneFor, sig, summarize } from './util.js';
 
@@ -52,18 +55,17 @@ export interface GrowthResult {
 }
 
 /** Writes N appointments (and their calendar events) the way bookings land, in one transaction for speed. */
-function seed(store: Store, calendar: EmbeddedCalendar, n: number, now: number, zone: string, staffIds: string[]): Promise<{ eventId: string }>[] {
+async function seed(store: BusinessStore, n: number, now: number, zone: string, staffIds: string[]): Promise<void> {
   const today = DateTime.fromMillis(now, { zone }).startOf('day');
   const perDay = (CLOSE - OPEN) * staffIds.length;
   const upcoming = Math.min(n, UPCOMING);
   const future = new DistinctSlots(zone, today.plus({ days: 1 }), UPCOMING_DAYS, OPEN, CLOSE, staffIds.length);
-  const pending: Promise<{ eventId: string }>[] = [];
 
-  const put = (k: number, start: number, staffId: string, cancelled: boolean) => {
+  const put = async (tx: Repos, calendar: EmbeddedCalendar, k: number, start: number, staffId: string, cancelled: boolean) => {
     const id = `apt_seed${String(k).padStart(10, '0')}`;
     const times = { start, end: start + 45 * MINUTE, blockStart: start, blockEnd: start + HOUR };
     const phone = phoneFor(k);
-    const ok = store.appointments.reserve(
+    const ok = await tx.appointments.reserve(
       {
         id,
         serviceId: 'haircut',
@@ -80,16 +82,18 @@ function seed(store: Store, calendar: EmbeddedCalendar, n: number, now: number, 
       now,
     );
     if (!ok) throw new Error(`seed appointment ${k} overlaps another one`);
-    // The embedded calendar writes synchronously inside createEvent; the promise only carries the id.
-    pending[k] = calendar.createEvent({ appointmentId: id, calendarId: staffId, ...times, summary: 'Haircut', description: '', timeZone: zone, customerPhone: phone, serviceId: 'haircut' });
-    store.appointments.confirm(id, calendar.eventIdFor(id), now, false);
+    const { eventId } = await calendar.createEvent({ appointmentId: id, calendarId: staffId, ...times, summary: 'Haircut', description: '', timeZone: zone, customerPhone: phone, serviceId: 'haircut' });
+    if (eventId !== calendar.eventIdFor(id)) throw new Error(`seed event ${k} was not written as expected`);
+    await tx.appointments.confirm(id, eventId, now, false);
     if (cancelled) {
-      store.appointments.cancel(id, 'seed', now, false);
-      void calendar.cancelEvent(staffId, calendar.eventIdFor(id));
+      await tx.appointments.cancel(id, 'seed', now, false);
+      await calendar.cancelEvent(staffId, eventId);
     }
   };
 
-  store.db.transaction(() => {
+  await store.withTransaction(async (tx) => {
+    // The embedded calendar on the transaction's own events, so its writes commit with the rest.
+    const calendar = new EmbeddedCalendar(tx.calendarEvents, () => now);
     // History first and oldest first, as it was written: each overlap check then only meets the
     // rows that end after it, like a real booking (seeding newest-first would make every check
     // scan all later rows and the seeding quadratic).
@@ -100,41 +104,75 @@ function seed(store: Store, calendar: EmbeddedCalendar, n: number, now: number, 
       // Opening hour of each day through luxon once per day; hours inside it by arithmetic (no DST change between 07:00 and 22:00).
       if (p % perDay === 0) dayOpen = today.minus({ days: historyDays - Math.floor(p / perDay) }).set({ hour: OPEN }).toMillis();
       const hour = Math.floor((p % perDay) / staffIds.length);
-      put(upcoming + p, dayOpen + hour * HOUR, staffIds[p % staffIds.length]!, p % 10 === 0);
+      await put(tx, calendar, upcoming + p, dayOpen + hour * HOUR, staffIds[p % staffIds.length]!, p % 10 === 0);
     }
     // Upcoming: scattered over the next 60 days.
     for (let k = 0; k < upcoming; k++) {
       const { local, copy } = future.parts(k);
-      put(k, DateTime.fromISO(local, { zone }).toMillis(), staffIds[copy]!, false);
+      await put(tx, calendar, k, DateTime.fromISO(local, { zone }).toMillis(), staffIds[copy]!, false);
     }
-  })();
-  return pending;
+  });
 }
 
-type Stmts = Record<string, Statement>;
-const stmtsOf = (o: object) => (o as unknown as { stmts: Stmts }).stmts;
-
 /**
- * EXPLAIN QUERY PLAN for the statements a find or a book runs. The SQL is read from the prepared
- * statements themselves (`.source`), so the plan shown is the plan of the code that ships.
+ * The repositories of src/store on a read-only connection that records every statement they run
+ * and skips writes: the SQL whose plan is shown is the SQL the store ships, with real parameters.
  */
-function plans(store: Store, calendar: EmbeddedCalendar, now: number): PlanRow[] {
-  const appts = stmtsOf(store.appointments);
-  const cal = stmtsOf(calendar);
-  const hot: [string, Statement | undefined, unknown[]][] = [
-    ['calendar busy (find, book)', cal.busy, ['s01', now, now + 14 * 24 * HOUR]],
-    ['overlap check (book)', appts.overlap, ['s01', now, now + HOUR, 'apt_x']],
-    ['bookings per staff per day (book)', appts.countByStaffDay, [now, now + 24 * HOUR]],
-    ['upcoming by phone (cancel, reschedule, list, per-phone cap)', appts.upcomingByPhone, ['+15552000001', now]],
-    ['calendar events by phone', cal.byPhone, ['+15552000001', now]],
-  ];
-  return hot.map(([query, stmt, args]) => {
-    if (!stmt) throw new Error(`prepared statement for "${query}" not found; update bench/growth.ts`);
-    const sql = stmt.source.replace(/\s+/g, ' ').trim();
-    const plan = (store.db.prepare(`EXPLAIN QUERY PLAN ${stmt.source}`).all(...args) as { detail: string }[]).map((r) => r.detail);
-    const usesIndex = plan.some((d) => /USING (COVERING )?INDEX|USING INTEGER PRIMARY KEY|USING PRIMARY KEY/.test(d)) && !plan.some((d) => /^SCAN (appointments|calendar_events)\b(?! USING)/.test(d));
-    return { query, sql, plan, usesIndex };
-  });
+function recordingStore(db: Database.Database, path: string) {
+  const seen: { sql: string; params: Param[] }[] = [];
+  const isRead = (sql: string) => /^\s*SELECT\b/i.test(sql);
+  const ex: Executor = {
+    async all<T>(sql: string, params: readonly Param[] = []) {
+      seen.push({ sql, params: [...params] });
+      return (isRead(sql) ? db.prepare(sql).all(...params) : []) as T[];
+    },
+    async get<T>(sql: string, params: readonly Param[] = []) {
+      seen.push({ sql, params: [...params] });
+      return (isRead(sql) ? db.prepare(sql).get(...params) : undefined) as T | undefined;
+    },
+    async run(sql: string, params: readonly Param[] = []) {
+      seen.push({ sql, params: [...params] });
+      return 0;
+    },
+    lock: async () => undefined,
+  };
+  const driver: Driver = { dialect: 'sqlite', location: path, auto: ex, transaction: (fn) => fn(ex), close: async () => undefined };
+  const store = businessStore({ biz: DEFAULT_BUSINESS_ID, driver, listeners: [], batcher: new CallLogBatcher(driver, { intervalMs: 3_600_000, maxRows: 1e9 }) });
+  /** The SELECTs one repository call runs. */
+  const selects = async (call: () => Promise<unknown>) => {
+    seen.length = 0;
+    await call();
+    return seen.filter((s) => isRead(s.sql));
+  };
+  return { store, selects };
+}
+
+/** EXPLAIN QUERY PLAN for the statements a find or a book runs. */
+async function plans(path: string, now: number, staffIds: string[]): Promise<PlanRow[]> {
+  const db = new Database(path, { readonly: true, fileMustExist: true });
+  try {
+    const { store, selects } = recordingStore(db, path);
+    const times = { start: now, end: now + 45 * MINUTE, blockStart: now, blockEnd: now + HOUR };
+    const appointment = { id: 'apt_x', serviceId: 'haircut', staffId: staffIds[0]!, staffRequested: false, calendarId: staffIds[0]!, ...times, customerName: 'X', customerPhone: '+15552000001', customerEmail: null, notes: null, source: null };
+    const hot: [string, () => Promise<unknown>][] = [
+      ['calendar busy (find, book)', () => store.calendarEvents.busy(staffIds, now, now + 14 * 24 * HOUR)],
+      ['overlap check (book)', () => store.appointments.reserve(appointment, now)],
+      ['bookings per staff per day (book)', () => store.appointments.countByStaff(now, now + 24 * HOUR)],
+      ['upcoming by phone (cancel, reschedule, list, per-phone cap)', () => store.appointments.upcomingByPhone('+15552000001', now)],
+    ];
+    const out: PlanRow[] = [];
+    for (const [query, call] of hot) {
+      const [first] = await selects(call);
+      if (!first) throw new Error(`no SELECT recorded for "${query}"; update bench/growth.ts`);
+      const sql = first.sql.replace(/\s+/g, ' ').trim();
+      const plan = (db.prepare(`EXPLAIN QUERY PLAN ${first.sql}`).all(...first.params) as { detail: string }[]).map((r) => r.detail);
+      const usesIndex = plan.some((d) => /USING (COVERING )?INDEX|USING INTEGER PRIMARY KEY|USING PRIMARY KEY/.test(d)) && !plan.some((d) => /^SCAN (appointments|calendar_events)\b(?! USING)/.test(d));
+      out.push({ query, sql, plan, usesIndex });
+    }
+    return out;
+  } finally {
+    db.close();
+  }
 }
 
 interface StoreRun {
@@ -148,15 +186,18 @@ async function runStore(n: number, iterations: number, warmup: number, withPlans
   const staffIds = config.staff.map((s) => s.id);
   const now = DateTime.fromISO('2026-11-23T08:00', { zone }).toMillis();
   const dir = mkdtempSync(join(tmpdir(), 'bookline-bench-growth-'));
-  const store = createStore(join(dir, 'growth.db'));
+  const path = join(dir, 'growth.db');
+  const root = await openStore({ path });
   try {
+    const store = root.forBusiness(DEFAULT_BUSINESS_ID);
     const clock = new ManualClock(now);
-    const calendar = new EmbeddedCalendar(store.db, () => clock.now());
+    const calendar = new EmbeddedCalendar(store.calendarEvents, () => clock.now());
     const t0 = performance.now();
-    const events = await Promise.all(seed(store, calendar, n, now, zone, staffIds));
-    const missing = events.findIndex((e, i) => e.eventId !== calendar.eventIdFor(`apt_seed${String(i).padStart(10, '0')}`));
-    if (missing >= 0) throw new Error(`seed event ${missing} was not written as expected`);
-    store.db.exec('ANALYZE');
+    await seed(store, n, now, zone, staffIds);
+    // Statistics for the planner, as a long-running database would have (the store never runs ANALYZE itself).
+    const admin = new Database(path);
+    admin.exec('ANALYZE');
+    admin.close();
     const seedSeconds = (performance.now() - t0) / 1000;
 
     const deps = makeDeps({
@@ -205,10 +246,10 @@ async function runStore(n: number, iterations: number, warmup: number, withPlans
         find: { p50Ms: sig(f.p50), p99Ms: sig(f.p99), n: f.n },
         book: { p50Ms: sig(b.p50), p99Ms: sig(b.p99), n: b.n, ok },
       },
-      plans: withPlans ? plans(store, calendar, now) : [],
+      plans: withPlans ? await plans(path, now, staffIds) : [],
     };
   } finally {
-    store.close();
+    await root.close();
     rmSync(dir, { recursive: true, force: true });
   }
 }

@@ -3,6 +3,7 @@ import type { EngineResult } from './engine.js';
 import type { GoogleResult } from './google.js';
 import type { GrowthResult } from './growth.js';
 import type { HttpResult } from './http.js';
+import type { StoresResult } from './stores.js';
 
 export interface Machine {
   node: string;
@@ -22,6 +23,7 @@ export interface Results {
     engine?: EngineResult;
     growth?: GrowthResult;
     google?: GoogleResult;
+    stores?: StoresResult;
   };
   errors: Record<string, string>;
 }
@@ -148,6 +150,24 @@ export function renderMarkdown(r: Results): string {
         ),
       );
     }
+  }
+
+  const st = r.sections.stores;
+  if (st) {
+    out.push('', '### Stores and businesses (in-process `runTool`, then HTTP)', '');
+    out.push(
+      table(
+        ['Store', 'Businesses', 'find/s', 'find p50 ms', 'x SQLite-1', 'book/s', 'book p50 ms', 'x SQLite-1'],
+        st.inProcess.map((x) => [x.store, String(x.businesses), num(x.find.opsPerSec), ms(x.find.p50Ms), x.findRatio.toFixed(2), num(x.book.opsPerSec), ms(x.book.p50Ms), x.bookRatio.toFixed(2)]),
+      ),
+      '',
+      table(
+        ['HTTP setup', 'find req/s', 'find p50/p99 ms', 'book req/s', 'book p50/p99 ms', 'booked (no overlap)'],
+        st.http.map((x) => [x.setup, num(x.find.requestsPerSec), `${ms(x.find.p50Ms)} / ${ms(x.find.p99Ms)}`, num(x.book.requestsPerSec), `${ms(x.book.p50Ms)} / ${ms(x.book.p99Ms)}`, String(x.book.booked)]),
+      ),
+      '',
+      st.method,
+    );
   }
 
   const failed = Object.entries(r.errors);

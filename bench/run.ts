@@ -4,7 +4,7 @@
  * and prints the markdown. Exits non-zero if any section threw.
  *
  *   --quick            small sizes, under 30 s; writes bench/results/quick.*
- *   --only=a,b         run some sections (http, engine, growth, google); writes bench/results/partial.*
+ *   --only=a,b         run some sections (http, engine, growth, google, stores); writes bench/results/partial.*
  */
 import { mkdirSync, writeFileSync } from 'node:fs';
 import os from 'node:os';
@@ -15,6 +15,7 @@ import { benchGoogle } from './google.js';
 import { benchGrowth } from './growth.js';
 import { benchHttp } from './http.js';
 import { renderMarkdown, type Results } from './report.js';
+import { benchStores } from './stores.js';
 import { isQuick } from './util.js';
 
 const SECTIONS = {
@@ -22,6 +23,7 @@ const SECTIONS = {
   growth: benchGrowth,
   http: benchHttp,
   google: benchGoogle,
+  stores: benchStores,
 } as const;
 type Section = keyof typeof SECTIONS;
 

@@ -1,6 +1,11 @@
 /**
  * createApp(deps) builds the whole HTTP surface as a value: tests call it with their own deps and
  * drive it with supertest; only src/main.ts listens.
+ *
+ * `deps` is the business served at the root URLs (the demo business, or BUSINESS_CONFIG); with
+ * `tenants`, every stored business is served under /b/<slug>/ with exactly the same routes, each
+ * answered by that business's own context (config, secrets, data). An unknown or disabled slug is
+ * a plain 404, the same as any unknown path.
  */
 import express, { type NextFunction, type Request, type Response } from 'express';
 import type { Deps } from './deps.js';
@@ -14,7 +19,45 @@ export interface RawBodyRequest extends Request {
   rawBody?: Buffer;
 }
 
-export function createApp(deps: Deps): express.Express {
+export interface AppOptions {
+  /** Resolves /b/<slug>/ to a business's app (src/tenants/registry.ts). */
+  tenants?: { appFor(slug: string): Promise<express.Express | undefined> };
+  /** The operator API (/operator), guarded by OPERATOR_API_KEY. */
+  operator?: express.Router;
+  logger?: Deps['logger'];
+}
+
+export function createApp(deps: Deps | undefined, opts: AppOptions = {}): express.Express {
+  const logger = deps?.logger ?? opts.logger!;
+  const app = express();
+  app.disable('x-powered-by');
+  app.set('trust proxy', true);
+  app.get('/healthz', (_req, res) => {
+    res.json({ ok: true });
+  });
+  if (opts.operator) app.use('/operator', opts.operator);
+  const tenants = opts.tenants;
+  if (tenants) {
+    app.use('/b/:slug', (req, res, next) => {
+      tenants.appFor(String(req.params.slug)).then(
+        (sub) => (sub ? sub(req, res, next) : res.status(404).json({ error: 'not found' })),
+        (err: unknown) => {
+          logger.error({ err, slug: req.params.slug }, 'business could not be loaded');
+          res.status(503).json({ ok: false, code: 'BUSY', message: 'This business is not available right now. Please try again shortly.' });
+        },
+      );
+    });
+  }
+  if (deps) app.use(businessApp(deps));
+  app.use((_req, res) => {
+    res.status(404).json({ error: 'not found' });
+  });
+  app.use(jsonErrors(logger));
+  return app;
+}
+
+/** Every route of one business, relative to where it is mounted (the root, or /b/<slug>). */
+export function businessApp(deps: Deps): express.Express {
   const app = express();
   app.disable('x-powered-by');
   app.set('trust proxy', true);
@@ -33,9 +76,6 @@ export function createApp(deps: Deps): express.Express {
     }),
   );
 
-  app.get('/healthz', (_req, res) => {
-    res.json({ ok: true });
-  });
   app.get('/readyz', (_req, res) => {
     const calendar = deps.calendar.health();
     res.status(calendar.ok ? 200 : 503).json({ ok: calendar.ok, calendar: { provider: deps.calendar.name, ...calendar } });
@@ -49,8 +89,13 @@ export function createApp(deps: Deps): express.Express {
     res.status(404).json({ error: 'not found' });
   });
 
-  // Malformed JSON, oversized bodies, and anything unexpected: a clear JSON answer, never a stack.
-  app.use((err: unknown, req: Request, res: Response, _next: NextFunction) => {
+  app.use(jsonErrors(deps.logger));
+  return app;
+}
+
+/** Malformed JSON, oversized bodies, and anything unexpected: a clear JSON answer, never a stack. */
+function jsonErrors(logger: Deps['logger']) {
+  return (err: unknown, req: Request, res: Response, _next: NextFunction) => {
     const e = err as { type?: string; status?: number };
     if (e.type === 'entity.parse.failed') {
       res.status(400).json({ ok: false, code: 'INVALID_ARGUMENT', message: 'The request body is not valid JSON.' });
@@ -64,8 +109,7 @@ export function createApp(deps: Deps): express.Express {
       res.status(e.status).json({ ok: false, code: 'INVALID_ARGUMENT', message: 'The request could not be read.' });
       return;
     }
-    deps.logger.error({ err, path: req.path }, 'unhandled error');
+    logger.error({ err, path: req.path }, 'unhandled error');
     res.status(500).json({ ok: false, code: 'INTERNAL', message: 'Something went wrong on our side.' });
-  });
-  return app;
+  };
 }

@@ -14,7 +14,10 @@ import type { IdGenerator } from './domain/ids.js';
 import { Speech } from './domain/speech.js';
 import type { Notifier } from './notifications/index.js';
 import { compileRules, type ScheduleRules } from './slots/rules.js';
-import type { Store } from './store/index.js';
+import type { BusinessStore } from './store/ports.js';
+
+/** The business of a single-business deployment (the demo, or BUSINESS_CONFIG), and of rows written before businesses existed. */
+export const DEFAULT_BUSINESS_ID = 'default';
 
 export interface Deps {
   config: BusinessConfig;
@@ -22,7 +25,7 @@ export interface Deps {
   rules: ScheduleRules;
   speech: Speech;
   calendar: CalendarProvider;
-  store: Store;
+  store: BusinessStore;
   clock: Clock;
   logger: Logger;
   ids: IdGenerator;
@@ -38,10 +41,12 @@ export interface DepsInput {
   config: BusinessConfig;
   settings: Env;
   calendar: CalendarProvider;
-  store: Store;
+  store: BusinessStore;
   clock: Clock;
   logger: Logger;
   ids: IdGenerator;
+  /** Shared by every business of a process: capacity is the process's, not a business's. */
+  admission?: Admission;
 }
 
 export function makeDeps(input: DepsInput): Deps {
@@ -51,7 +56,7 @@ export function makeDeps(input: DepsInput): Deps {
     rules: compileRules(input.config),
     speech: new Speech({ zone: business.timeZone, locale: business.locale, clock: business.clock, businessName: business.name }),
     locks: new KeyedMutex(),
-    limits: createWriteLimits(input.settings.RATE_LIMIT_PHONE_PER_HOUR, input.settings.RATE_LIMIT_IP_PER_MINUTE),
-    admission: new Admission(input.settings.TOOL_MAX_CONCURRENCY, input.settings.TOOL_QUEUE_TIMEOUT_MS),
+    limits: createWriteLimits(input.store.rateLimits, input.settings.RATE_LIMIT_PHONE_PER_HOUR, input.settings.RATE_LIMIT_IP_PER_MINUTE),
+    admission: input.admission ?? new Admission(input.settings.TOOL_MAX_CONCURRENCY, input.settings.TOOL_QUEUE_TIMEOUT_MS),
   };
 }

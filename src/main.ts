@@ -1,62 +1,53 @@
 /** The only place that reads the environment, opens files, and listens. */
 import { createApp } from './app.js';
 import { releaseStaleReservations } from './booking/recovery.js';
-import { createCalendarProvider } from './calendar/index.js';
-import { ConfigError, loadBusinessConfig } from './config/business.js';
+import { loadDefaultBusiness, openRuntime } from './bootstrap.js';
+import { ConfigError } from './config/business.js';
 import { isLocalBaseUrl, localBaseUrl, readEnv } from './config/env.js';
 import { checkEntryPoints } from './config/security.js';
-import { databaseOpenError, prepareDatabasePath } from './config/storage.js';
-import { systemClock } from './domain/clock.js';
-import { randomIds } from './domain/ids.js';
-import { makeDeps } from './deps.js';
+import { operatorRouter } from './http/operator.js';
 import { listen } from './http/server.js';
 import { createLogger } from './logger.js';
-import { createNotifier } from './notifications/index.js';
-import { createStore, type Store } from './store/index.js';
+import { seedBusinesses } from './tenants/manage.js';
+import { TenantRegistry } from './tenants/registry.js';
 
 async function main(): Promise<void> {
   const settings = readEnv();
   const logger = createLogger(settings.LOG_LEVEL);
   const open = checkEntryPoints(settings);
   if (open.length) logger.warn({ open: open.map((p) => p.paths) }, 'entry points without authentication (fine for local development; set their secrets before exposing this server)');
-  // A Google calendar id cannot be guessed from a staff id; the embedded calendar defaults it.
-  const config = loadBusinessConfig(settings.BUSINESS_CONFIG, { requireCalendarIds: settings.CALENDAR_PROVIDER === 'google' });
-  const dbPath = prepareDatabasePath(settings);
-  let store: Store;
-  try {
-    store = createStore(dbPath);
-  } catch (err) {
-    throw databaseOpenError(dbPath, settings, err);
-  }
+  const rt = await openRuntime(settings, logger);
+  const deps = await loadDefaultBusiness(rt);
+  if (deps) await releaseStaleReservations(deps);
+  const seeded = await seedBusinesses(rt, settings.BUSINESSES_DIR);
+  if (seeded.created.length || seeded.updated.length) logger.info(seeded, `businesses seeded from ${settings.BUSINESSES_DIR}`);
 
-  const calendar = await createCalendarProvider(settings, { store, clock: systemClock, logger, timeZone: config.business.timeZone });
-
-  const deps = makeDeps({ config, settings, calendar, store, clock: systemClock, logger, ids: randomIds });
-  // Registered before anything can change an appointment: every change from here on has its SMS rows.
-  const notifier = createNotifier(deps);
-  deps.notifier = notifier;
-  await releaseStaleReservations(deps);
-
-  const app = createApp(deps);
+  const registry = new TenantRegistry(rt);
+  const app = createApp(deps, { tenants: registry, operator: operatorRouter(rt, registry), logger });
   const http = await listen(app, settings.PORT, settings.HOST);
   // Definitions served by this process name the port it really listens on (PORT=0 picks one).
   if (!settings.PUBLIC_BASE_URL_SET) settings.PUBLIC_BASE_URL = localBaseUrl(http.port);
+  // After the port is known: stored businesses' definitions carry their URLs under it.
+  await registry.start();
+  const businesses = () => [...(deps ? [deps] : []), ...registry.tenants().map((t) => t.deps)];
   logger.info(
-    { port: http.port, business: config.business.name, calendar: calendar.name, config: config.source },
+    { port: http.port, business: deps?.config.business.name ?? null, businesses: registry.tenants().length, calendar: deps?.calendar.name, config: deps?.config.source, store: rt.store.kind },
     `Bookline listening on http://${settings.HOST === '0.0.0.0' || settings.HOST === '::' ? 'localhost' : settings.HOST}:${http.port}`,
   );
   if (settings.NODE_ENV === 'production' && isLocalBaseUrl(settings.PUBLIC_BASE_URL)) {
     logger.warn({ PUBLIC_BASE_URL: settings.PUBLIC_BASE_URL }, 'PUBLIC_BASE_URL is a local address: the tool definitions served at /tools/definitions point voice platforms at this machine; set it to the public https address');
   }
-  notifier.start();
+  deps?.notifier?.start();
 
-  // Replays older than the TTL are no longer answered from the record; keep the table small.
-  const housekeeping = () => {
-    store.idempotency.purgeOlderThan(systemClock.now() - settings.IDEMPOTENCY_TTL_SECONDS * 1000);
-    if (settings.CALL_LOG_RETENTION_DAYS > 0) store.calls.purgeOlderThan(systemClock.now() - settings.CALL_LOG_RETENTION_DAYS * 86_400_000);
+  // Replays older than the TTL are no longer answered from the record; keep the tables small.
+  const housekeeping = async () => {
+    for (const d of businesses()) {
+      await d.store.idempotency.purgeOlderThan(rt.clock.now() - settings.IDEMPOTENCY_TTL_SECONDS * 1000);
+      if (settings.CALL_LOG_RETENTION_DAYS > 0) await d.store.calls.purgeOlderThan(rt.clock.now() - settings.CALL_LOG_RETENTION_DAYS * 86_400_000);
+    }
   };
-  housekeeping();
-  const maintenance = setInterval(housekeeping, 3_600_000);
+  await housekeeping();
+  const maintenance = setInterval(() => void housekeeping().catch((err: unknown) => logger.error({ err }, 'housekeeping failed')), 3_600_000);
   maintenance.unref();
   // A reservation left pending by a write that failed half-way (or by another process that died)
   // holds its slot until released: sweep for them while running, not only at start-up.
@@ -64,7 +55,7 @@ async function main(): Promise<void> {
   const sweeper = setInterval(() => {
     if (sweeping) return;
     sweeping = true;
-    releaseStaleReservations(deps)
+    Promise.all(businesses().map((d) => releaseStaleReservations(d)))
       .catch((err: unknown) => logger.error({ err }, 'stale reservation sweep failed'))
       .finally(() => (sweeping = false));
   }, settings.TOOL_DEADLINE_MS);
@@ -91,11 +82,14 @@ async function main(): Promise<void> {
       if (forced) logger.warn({ forced }, 'connections still open after the grace period were closed');
     });
     // A send in progress finishes and records its message id before the database closes.
-    void Promise.allSettled([drained, notifier.stop()]).then(() => {
-      store.close();
-      logger.info('stopped');
-      process.exit(0);
-    });
+    // Then the call-log rows still queued are written, and the store closes.
+    void Promise.allSettled([drained, deps?.notifier?.stop(), registry.stop()])
+      .then(() => rt.store.close())
+      .catch((err: unknown) => logger.error({ err }, 'the store did not close cleanly'))
+      .then(() => {
+        logger.info('stopped');
+        process.exit(0);
+      });
   };
   process.on('SIGTERM', () => stop('SIGTERM'));
   process.on('SIGINT', () => stop('SIGINT'));

@@ -4,37 +4,26 @@
  *
  *   npm run reminders:run            # exit 0 when nothing failed, 2 when something failed or is unknown
  */
-import { join } from 'node:path';
-import { pino } from 'pino';
-import { ConfigError, loadBusinessConfig } from '../src/config/business.js';
+import { loadBusinessConfig } from '../src/config/business.js';
 import { readEnv } from '../src/config/env.js';
 import { systemClock } from '../src/domain/clock.js';
 import { Speech } from '../src/domain/speech.js';
+import { createLogger } from '../src/logger.js';
 import { createNotifier } from '../src/notifications/index.js';
-import { createStore } from '../src/store/index.js';
+import { exitWith, withStore } from './cli.js';
 
-async function run(): Promise<number> {
+exitWith(async () => {
   const settings = readEnv();
-  const logger = pino({ level: settings.LOG_LEVEL });
+  // The server's logger: phone numbers in send errors are masked the same way.
+  const logger = createLogger(settings.LOG_LEVEL);
   const config = loadBusinessConfig(settings.BUSINESS_CONFIG);
-  const store = createStore(settings.DATABASE_PATH ?? join(settings.DATA_DIR, 'bookline.db'));
-  try {
+  return withStore(settings, async (store) => {
     const { business } = config;
     const speech = new Speech({ zone: business.timeZone, locale: business.locale, clock: business.clock, businessName: business.name });
     const notifier = createNotifier({ config, settings, speech, store, clock: systemClock, logger });
     const summary = await notifier.worker.runUntilIdle();
-    const counts = notifier.outbox.counts();
+    const counts = await notifier.outbox.counts();
     console.log(JSON.stringify({ provider: notifier.provider ?? 'none', summary, counts }));
     return summary.failed > 0 || summary.unknown > 0 ? 2 : 0;
-  } finally {
-    store.close();
-  }
-}
-
-run().then(
-  (code) => process.exit(code),
-  (err: unknown) => {
-    console.error(err instanceof ConfigError ? err.message : err);
-    process.exit(1);
-  },
-);
+  });
+});

@@ -1,44 +1,21 @@
 /**
  * Abuse limits for appointment changes. A language model can be talked into booking fifty slots;
- * these caps stop that per phone number and per client address. In memory and per process: they
- * are a brake, not an accounting system.
+ * these caps stop that per phone number and per client address. Counted in the store, so every
+ * instance behind a load balancer shares one count (and a business's counts are its own).
  */
-export class SlidingWindowLimiter {
-  private readonly hits = new Map<string, number[]>();
-
-  constructor(
-    private readonly max: number,
-    private readonly windowMs: number,
-  ) {}
-
-  /** Records a hit for `key` unless it is over the limit. Returns false when refused. */
-  take(key: string, now: number): boolean {
-    if (this.max <= 0) return true;
-    const since = now - this.windowMs;
-    const list = (this.hits.get(key) ?? []).filter((t) => t > since);
-    if (list.length >= this.max) {
-      this.hits.set(key, list);
-      return false;
-    }
-    list.push(now);
-    this.hits.set(key, list);
-    if (this.hits.size > 50_000) this.sweep(since);
-    return true;
-  }
-
-  private sweep(since: number): void {
-    for (const [k, list] of this.hits) if (list.every((t) => t <= since)) this.hits.delete(k);
-  }
-}
+import type { RateLimitRepo } from '../store/ports.js';
 
 export interface WriteLimits {
-  perPhone: SlidingWindowLimiter;
-  perIp: SlidingWindowLimiter;
+  /** False when this phone number or client address has used up its allowance. */
+  take(who: { phone?: string | undefined; ip?: string | undefined }, now: number): Promise<boolean>;
 }
 
-export function createWriteLimits(perPhonePerHour: number, perIpPerMinute: number): WriteLimits {
+export function createWriteLimits(repo: RateLimitRepo, perPhonePerHour: number, perIpPerMinute: number): WriteLimits {
   return {
-    perPhone: new SlidingWindowLimiter(perPhonePerHour, 3_600_000),
-    perIp: new SlidingWindowLimiter(perIpPerMinute, 60_000),
+    async take(who, now) {
+      if (who.phone !== undefined && !(await repo.take(`phone:${who.phone}`, perPhonePerHour, 3_600_000, now))) return false;
+      if (who.ip !== undefined && !(await repo.take(`ip:${who.ip}`, perIpPerMinute, 60_000, now))) return false;
+      return true;
+    },
   };
 }

@@ -7,7 +7,7 @@ import type { Deps } from '../deps.js';
 import { releaseReservation } from './service.js';
 
 export async function releaseStaleReservations(deps: Deps, olderThanMs = 2 * deps.settings.TOOL_DEADLINE_MS): Promise<number> {
-  const stale = deps.store.appointments.stalePending(deps.clock.now() - olderThanMs);
+  const stale = await deps.store.appointments.stalePending(deps.clock.now() - olderThanMs);
   let released = 0;
   for (const a of stale) {
     try {

@@ -138,9 +138,9 @@ export interface BookInput {
 }
 
 /** Staff to try, best first: fewest bookings that local day, ties by config order. */
-function byLoad(deps: Deps, staff: StaffConfig[], at: number): StaffConfig[] {
+async function byLoad(deps: Deps, staff: StaffConfig[], at: number): Promise<StaffConfig[]> {
   const day = DateTime.fromMillis(at, { zone: deps.rules.zone }).startOf('day');
-  const counts = deps.store.appointments.countByStaff(day.toMillis(), day.plus({ days: 1 }).toMillis());
+  const counts = await deps.store.appointments.countByStaff(day.toMillis(), day.plus({ days: 1 }).toMillis());
   return staff
     .map((s, i) => ({ s, i, n: counts.get(s.id) ?? 0 }))
     .sort((a, b) => a.n - b.n || a.i - b.i)
@@ -171,7 +171,7 @@ export async function book(deps: Deps, input: BookInput, signal?: AbortSignal): 
   if (input.requestKey) {
     // The idempotency record and the appointment are two commits; a crash between them must not
     // turn the platform's retry into a second booking.
-    const earlier = deps.store.appointments.byRequestKey(input.requestKey);
+    const earlier = await deps.store.appointments.byRequestKey(input.requestKey);
     if (earlier?.status === 'confirmed') return earlier;
     if (earlier?.status === 'pending') {
       if (earlier.createdAt > deps.clock.now() - 2 * deps.settings.TOOL_DEADLINE_MS) throw new CalendarUnavailableError('BOOKING_STILL_SAVING');
@@ -189,14 +189,14 @@ export async function book(deps: Deps, input: BookInput, signal?: AbortSignal): 
   // timeout) must find the first booking in place, not race it.
   return deps.locks.run(`phone:${input.customerPhone}`, async () => {
     const times = blockOf(service, input.start);
-    refuseDuplicate(deps, input.customerPhone, input.customerName, times);
+    await refuseDuplicate(deps, input.customerPhone, input.customerName, times);
     const cap = deps.config.booking.maxUpcomingPerPhone;
-    if (cap > 0 && deps.store.appointments.upcomingByPhone(input.customerPhone, deps.clock.now()).length >= cap) {
+    if (cap > 0 && (await deps.store.appointments.upcomingByPhone(input.customerPhone, deps.clock.now())).length >= cap) {
       throw new BookingError('LIMIT_REACHED', { cap });
     }
 
     let unreadable = 0;
-    for (const staff of byLoad(deps, candidates.filter((s) => pre.staffIds.includes(s.id)), input.start)) {
+    for (const staff of await byLoad(deps, candidates.filter((s) => pre.staffIds.includes(s.id)), input.start)) {
       const booked = await deps.locks.run(staff.id, async () => {
         const fb = await busyFor(deps, [staff], service, input.start, input.start + 1, signal);
         if (fb.errors.has(staff.calendarId)) {
@@ -233,11 +233,9 @@ export async function book(deps: Deps, input: BookInput, signal?: AbortSignal): 
  * The same person (phone and name, case and accents aside) cannot hold two appointments at once; a
  * different name on the same phone (a parent booking for a child) can.
  */
-function refuseDuplicate(deps: Deps, phone: string, name: string, times: { start: number; end: number }, except?: string): void {
+async function refuseDuplicate(deps: Deps, phone: string, name: string, times: { start: number; end: number }, except?: string): Promise<void> {
   const who = normalizeName(name);
-  const clash = deps.store.appointments
-    .upcomingByPhone(phone, deps.clock.now())
-    .find((a) => a.id !== except && normalizeName(a.customerName) === who && a.start < times.end && times.start < a.end);
+  const clash = (await deps.store.appointments.upcomingByPhone(phone, deps.clock.now())).find((a) => a.id !== except && normalizeName(a.customerName) === who && a.start < times.end && times.start < a.end);
   if (clash) throw new BookingError('DUPLICATE_BOOKING', { existing: apptRef(deps, clash) }, { existing: appointmentView(deps, clash) });
 }
 
@@ -262,7 +260,7 @@ interface NewBooking {
  */
 async function writeBooking(deps: Deps, b: NewBooking, announce: boolean, signal?: AbortSignal): Promise<Appointment | undefined> {
   const id = deps.ids.appointmentId();
-  const reserved = deps.store.appointments.reserve(
+  const reserved = await deps.store.appointments.reserve(
     {
       id,
       serviceId: b.service.id,
@@ -306,7 +304,7 @@ async function writeBooking(deps: Deps, b: NewBooking, announce: boolean, signal
       signal,
     ));
   } catch (err) {
-    deps.store.appointments.release(id);
+    await deps.store.appointments.release(id);
     await removeOrphan(deps, b.staff.calendarId, id);
     throw err instanceof BookingError ? err : new CalendarUnavailableError('CALENDAR_UNAVAILABLE', { cause: err });
   }
@@ -321,7 +319,7 @@ async function writeBooking(deps: Deps, b: NewBooking, announce: boolean, signal
 /** Drops a reservation whose process died before confirming it, with any event it may have written. */
 export async function releaseReservation(deps: Deps, a: Appointment): Promise<void> {
   await removeOrphan(deps, a.calendarId, a.id);
-  deps.store.appointments.release(a.id);
+  await deps.store.appointments.release(a.id);
 }
 
 async function removeOrphan(deps: Deps, calendarId: string, appointmentId: string): Promise<void> {
@@ -344,9 +342,9 @@ export function apptRef(deps: Deps, a: Appointment): ApptRef {
 }
 
 /** The caller's appointment to act on: by id, or the only upcoming one; several -> ask which. */
-export function pickAppointment(deps: Deps, phone: string, appointmentId: string | undefined, action: 'cancel' | 'move'): Appointment {
+export async function pickAppointment(deps: Deps, phone: string, appointmentId: string | undefined, action: 'cancel' | 'move'): Promise<Appointment> {
   const now = deps.clock.now();
-  const upcoming = deps.store.appointments.upcomingByPhone(phone, now);
+  const upcoming = await deps.store.appointments.upcomingByPhone(phone, now);
   if (appointmentId) {
     const wanted = appointmentId.trim().toLowerCase();
     const found = upcoming.find((a) => a.id === wanted || a.id === `apt_${wanted}`);
@@ -368,7 +366,7 @@ function checkChangeWindow(deps: Deps, a: Appointment, action: 'cancel' | 'move'
 }
 
 export async function cancel(deps: Deps, phone: string, appointmentId: string | undefined, reason: string | undefined, signal?: AbortSignal): Promise<Appointment> {
-  const appt = pickAppointment(deps, phone, appointmentId, 'cancel');
+  const appt = await pickAppointment(deps, phone, appointmentId, 'cancel');
   checkChangeWindow(deps, appt, 'cancel');
   return deps.locks.run(appt.staffId, async () => {
     if (appt.eventId) {
@@ -378,7 +376,7 @@ export async function cancel(deps: Deps, phone: string, appointmentId: string | 
         throw err instanceof BookingError ? err : new CalendarUnavailableError('CALENDAR_UNAVAILABLE', { cause: err });
       }
     }
-    const done = deps.store.appointments.cancel(appt.id, reason ?? null, deps.clock.now());
+    const done = await deps.store.appointments.cancel(appt.id, reason ?? null, deps.clock.now());
     if (!done) throw new NotFoundError('ALREADY_CANCELLED', {});
     return done;
   }, signal);
@@ -390,7 +388,7 @@ export interface RescheduleResult {
 }
 
 export async function reschedule(deps: Deps, phone: string, appointmentId: string | undefined, newStart: number, signal?: AbortSignal): Promise<RescheduleResult> {
-  const appt = pickAppointment(deps, phone, appointmentId, 'move');
+  const appt = await pickAppointment(deps, phone, appointmentId, 'move');
   checkChangeWindow(deps, appt, 'move');
   const service = deps.config.services.find((s) => s.id === appt.serviceId);
   const current = deps.config.staff.find((s) => s.id === appt.staffId);
@@ -399,13 +397,13 @@ export async function reschedule(deps: Deps, phone: string, appointmentId: strin
 
   // Keep the same person when they were asked for by name; otherwise anyone eligible may take it.
   const others = appt.staffRequested ? [] : eligibleStaff(deps.config, service).filter((s) => s.id !== current.id);
-  const candidates = [current, ...byLoad(deps, others, newStart)];
+  const candidates = [current, ...(await byLoad(deps, others, newStart))];
   const failCtx = { service, staff: candidates, requested: newStart, staffName: appt.staffRequested ? current.name : undefined };
   const pre = ruleCheck(deps, service, candidates, newStart);
   if (!pre.ok) throw await timeFailure(deps, pre, failCtx, signal);
 
   const times = blockOf(service, newStart);
-  refuseDuplicate(deps, appt.customerPhone, appt.customerName, times, appt.id);
+  await refuseDuplicate(deps, appt.customerPhone, appt.customerName, times, appt.id);
   for (const staff of candidates.filter((s) => pre.staffIds.includes(s.id))) {
     const moved = await deps.locks.run(staff.id, async (): Promise<RescheduleResult | undefined> => {
       const fb = await busyFor(deps, [staff], service, newStart, newStart + 1, signal);
@@ -415,15 +413,15 @@ export async function reschedule(deps: Deps, phone: string, appointmentId: strin
         const own = [{ start: appt.blockStart, end: appt.blockEnd }];
         const busy = new Map([[staff.calendarId, subtractIntervals(fb.busy.get(staff.calendarId) ?? [], own)]]);
         if (!ruleCheck(deps, service, [staff], newStart, busy).ok) return undefined;
-        const updated = deps.store.appointments.move(appt.id, times, deps.clock.now(), false);
+        const updated = await deps.store.appointments.move(appt.id, times, deps.clock.now(), false);
         if (!updated) return undefined;
         try {
           if (appt.eventId) await deps.calendar.moveEvent(appt.calendarId, appt.eventId, times, signal);
         } catch (err) {
-          deps.store.appointments.move(appt.id, appt, deps.clock.now(), false);
+          await deps.store.appointments.move(appt.id, appt, deps.clock.now(), false);
           throw err instanceof BookingError ? err : new CalendarUnavailableError('CALENDAR_UNAVAILABLE', { cause: err });
         }
-        deps.store.appointments.announceMove(updated, appt);
+        await deps.store.appointments.announceMove(updated, appt);
         return { appointment: updated, previous: appt };
       }
       // Another staff member: book the new time first, then release the old one, so a failure
@@ -447,13 +445,17 @@ export async function reschedule(deps: Deps, phone: string, appointmentId: strin
         signal,
       );
       if (!created) return undefined;
-      deps.store.appointments.cancel(appt.id, `rescheduled to ${created.id}`, deps.clock.now(), false);
+      // The old appointment ends and the move is announced in one unit of work: messages say
+      // "moved", never "cancelled" and "booked" separately, and never one without the other.
+      await deps.store.withTransaction(async (tx) => {
+        await tx.appointments.cancel(appt.id, `rescheduled to ${created.id}`, deps.clock.now(), false);
+        await tx.appointments.announceMove(created, appt);
+      });
       if (appt.eventId) {
         await deps.calendar.cancelEvent(appt.calendarId, appt.eventId, signal).catch((err: unknown) => {
           deps.logger.error({ err, appointmentId: appt.id, eventId: appt.eventId }, 'old event not removed after a move; remove it by hand');
         });
       }
-      deps.store.appointments.announceMove(created, appt);
       return { appointment: created, previous: appt };
     }, signal);
     if (moved) return moved;
@@ -461,7 +463,7 @@ export async function reschedule(deps: Deps, phone: string, appointmentId: strin
   throw await timeFailure(deps, { ok: false, code: 'SLOT_UNAVAILABLE' }, failCtx, signal);
 }
 
-export function upcoming(deps: Deps, phone: string): Appointment[] {
+export function upcoming(deps: Deps, phone: string): Promise<Appointment[]> {
   return deps.store.appointments.upcomingByPhone(phone, deps.clock.now());
 }
 

@@ -2,17 +2,17 @@
 import type { Logger } from 'pino';
 import type { Env } from '../config/env.js';
 import type { Clock } from '../domain/clock.js';
-import type { Store } from '../store/index.js';
+import type { BusinessStore } from '../store/ports.js';
 import { EmbeddedCalendar } from './embedded.js';
 import type { CalendarProvider } from './provider.js';
 
 export async function createCalendarProvider(
   settings: Env,
-  deps: { store: Store; clock: Clock; logger: Logger; timeZone: string },
+  deps: { store: BusinessStore; clock: Clock; logger: Logger; timeZone: string },
 ): Promise<CalendarProvider> {
   switch (settings.CALENDAR_PROVIDER) {
     case 'embedded':
-      return new EmbeddedCalendar(deps.store.db, () => deps.clock.now());
+      return new EmbeddedCalendar(deps.store.calendarEvents, () => deps.clock.now());
     case 'google': {
       // Loaded only when used: the googleapis client is most of the process's start-up memory.
       const [{ GoogleCalendarProvider }, { buildGoogleCalendarClient, googleSettingsFromEnv }, { createRemotePolicy, remotePolicyOptionsFromEnv }] =

@@ -47,6 +47,15 @@ export const envSchema = z.object({
   DATA_DIR: z.string().default('./data'),
   /** Full path of the SQLite file; overrides DATA_DIR. ":memory:" for throwaway runs. */
   DATABASE_PATH: optionalString,
+  /**
+   * postgres://user:pass@host:5432/db to run on Postgres (needed for several instances); unset =
+   * the SQLite file above.
+   */
+  DATABASE_URL: optionalString.refine((v) => v === undefined || /^postgres(ql)?:\/\//i.test(v), {
+    message: 'must be a postgres:// URL (leave it unset for the embedded SQLite file)',
+  }),
+  /** Postgres connections per instance. */
+  DATABASE_POOL_SIZE: int(10, 1, 200),
   CALENDAR_PROVIDER: z.enum(['embedded', 'google']).default('embedded'),
   /**
    * Public base URL of this service (https in production), used in generated tool definitions.
@@ -75,6 +84,17 @@ export const envSchema = z.object({
     .transform((v) => new Set((v ?? '').split(',').map((s) => s.trim()).filter(Boolean))),
   /** Bearer key for /admin/*. Unset = admin endpoints disabled. */
   ADMIN_API_KEY: optionalString,
+  /** Bearer key for /operator/* (managing the businesses of this deployment). Unset = disabled. */
+  OPERATOR_API_KEY: optionalString,
+  /**
+   * Seals the secrets of stored businesses (AES-256-GCM): "<id>:<base64 of 32 bytes>", newest first,
+   * comma-separated to keep older keys readable during a rotation (src/config/crypto.ts).
+   */
+  BOOKLINE_ENCRYPTION_KEY: optionalString,
+  /** Business files seeded into the store at start-up (one per business, the file name is the slug). */
+  BUSINESSES_DIR: z.string().default('config/businesses'),
+  /** How often an instance checks for businesses changed by another instance (ms). */
+  BUSINESS_REFRESH_MS: int(2000, 100, 600_000),
   /**
    * Overall budget for one tool call, waiting in line included, well inside Vapi's 20 s timeout.
    * No answer is given later than this (plus a few milliseconds).

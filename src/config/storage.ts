@@ -8,6 +8,8 @@ import { closeSync, constants, mkdirSync, openSync, rmSync, statSync } from 'nod
 import { dirname, join, resolve } from 'node:path';
 import { ConfigError } from './business.js';
 import type { Env } from './env.js';
+import { openStore, type Store } from '../store/index.js';
+import { redactUrl } from '../store/url.js';
 
 const IN_MEMORY = ':memory:';
 
@@ -76,6 +78,27 @@ export function prepareDatabasePath(settings: Pick<Env, 'DATA_DIR' | 'DATABASE_P
     }
   }
   return path;
+}
+
+/**
+ * Opens the store these settings name (Postgres when DATABASE_URL is set, else the SQLite file),
+ * with one sentence instead of a driver's stack when it cannot.
+ */
+export async function openStoreFromSettings(settings: Pick<Env, 'DATA_DIR' | 'DATABASE_PATH' | 'DATABASE_URL' | 'DATABASE_POOL_SIZE'>): Promise<Store> {
+  if (settings.DATABASE_URL) {
+    try {
+      return await openStore({ url: settings.DATABASE_URL, poolSize: settings.DATABASE_POOL_SIZE });
+    } catch (err) {
+      const e = err as { code?: string; message?: string };
+      throw new ConfigError(`Cannot use the Postgres database ${redactUrl(settings.DATABASE_URL)} (${e.code ?? e.message ?? String(err)}); check DATABASE_URL and that the server is running.`);
+    }
+  }
+  const path = prepareDatabasePath(settings);
+  try {
+    return await openStore({ path });
+  } catch (err) {
+    throw databaseOpenError(path, settings, err);
+  }
 }
 
 /** Opening the store can still fail (a file that is not a database, a disk error): one sentence too. */

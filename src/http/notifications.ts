@@ -20,7 +20,7 @@ export function notificationsRouter(deps: Deps): Router {
     next();
   });
 
-  router.get('/', (req, res) => {
+  router.get('/', async (req, res) => {
     const notifier = deps.notifier!;
     const status = typeof req.query.status === 'string' ? req.query.status : undefined;
     if (status !== undefined && !OUTBOX_STATUSES.includes(status as OutboxStatus)) {
@@ -29,12 +29,12 @@ export function notificationsRouter(deps: Deps): Router {
     }
     const limit = Math.min(Math.max(Number(req.query.limit) || 50, 1), 500);
     const before = Number(req.query.before) || undefined;
-    const rows = notifier.outbox.list({ status: status as OutboxStatus | undefined, limit, before });
+    const rows = await notifier.outbox.list({ status: status as OutboxStatus | undefined, limit, before });
     const last = rows[rows.length - 1];
-    const nextDue = notifier.outbox.nextDue();
+    const nextDue = await notifier.outbox.nextDue();
     res.json({
       provider: notifier.provider ?? 'none (messages are skipped)',
-      counts: notifier.outbox.counts(),
+      counts: await notifier.outbox.counts(),
       nextDue: nextDue === undefined ? null : deps.speech.iso(nextDue),
       notifications: rows.map((r) => notifier.view(r)),
       next:
@@ -47,17 +47,17 @@ export function notificationsRouter(deps: Deps): Router {
   router.post('/run', async (_req, res) => {
     const notifier = deps.notifier!;
     const summary = await notifier.worker.runUntilIdle();
-    res.json({ ok: true, summary, counts: notifier.outbox.counts() });
+    res.json({ ok: true, summary, counts: await notifier.outbox.counts() });
   });
 
-  router.post('/:id/retry', (req, res) => {
+  router.post('/:id/retry', async (req, res) => {
     const notifier = deps.notifier!;
     const id = Number(req.params.id);
-    if (!Number.isInteger(id) || !notifier.outbox.requeue(id, deps.clock.now())) {
+    if (!Number.isInteger(id) || !(await notifier.outbox.requeue(id, deps.clock.now()))) {
       res.status(409).json({ error: 'only a failed or unknown notification can be sent again' });
       return;
     }
-    res.json({ ok: true, notification: notifier.view(notifier.outbox.get(id)!) });
+    res.json({ ok: true, notification: notifier.view((await notifier.outbox.get(id))!) });
   });
 
   return router;

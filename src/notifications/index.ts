@@ -4,7 +4,7 @@
  * change listener, so from then on every booking, move and cancel writes its messages atomically.
  */
 import type { Deps } from '../deps.js';
-import { Outbox, type OutboxRow } from './outbox.js';
+import type { Outbox, OutboxRow } from './outbox.js';
 import { MessagePlanner } from './planner.js';
 import { type SmsSender, smsSenderFromEnv } from './sender.js';
 import { Templates } from './templates.js';
@@ -15,7 +15,7 @@ export type NotifierDeps = Pick<Deps, 'config' | 'settings' | 'speech' | 'store'
 export interface NotifierOptions {
   /** Overrides the provider from env (tests: a TelnyxSender aimed at the local fake). null = none. */
   sender?: SmsSender | null;
-  worker?: Partial<Omit<WorkerOptions, 'outbox' | 'sender' | 'clock' | 'logger'>>;
+  worker?: Partial<Omit<WorkerOptions, 'outbox' | 'appointments' | 'sender' | 'clock' | 'logger'>>;
 }
 
 export class Notifier {
@@ -23,6 +23,7 @@ export class Notifier {
   readonly worker: OutboxWorker;
   readonly planner: MessagePlanner;
   readonly provider: string | null;
+  private readonly unsubscribe: () => void;
 
   constructor(
     private readonly deps: NotifierDeps,
@@ -30,11 +31,12 @@ export class Notifier {
   ) {
     const sender = opts.sender !== undefined ? opts.sender : smsSenderFromEnv(deps.settings, deps.logger);
     this.provider = sender?.name ?? null;
-    this.outbox = new Outbox(deps.store.db);
-    this.planner = new MessagePlanner(deps, this.outbox, new Templates(deps.config));
+    this.outbox = deps.store.outbox;
+    this.planner = new MessagePlanner(deps, new Templates(deps.config));
     const s = deps.settings;
     this.worker = new OutboxWorker({
       outbox: this.outbox,
+      appointments: deps.store.appointments,
       sender,
       clock: deps.clock,
       logger: deps.logger.child({ component: 'sms' }),
@@ -44,7 +46,7 @@ export class Notifier {
       resendOnUnknown: s.SMS_RESEND_ON_UNKNOWN,
       ...opts.worker,
     });
-    deps.store.appointments.onChange((change) => this.planner.onChange(change));
+    this.unsubscribe = deps.store.onAppointmentChange((change, tx) => this.planner.onChange(change, tx.outbox));
   }
 
   /** Starts the in-process worker unless SMS_WORKER_INTERVAL_MS is 0 (cron-only setups). */
@@ -54,7 +56,9 @@ export class Notifier {
     if (interval > 0) this.worker.start(interval);
   }
 
-  stop(): Promise<void> {
+  /** Stops sending; with `detach`, also stops planning messages (a business context being replaced). */
+  stop(opts: { detach?: boolean } = {}): Promise<void> {
+    if (opts.detach) this.unsubscribe();
     return this.worker.stop();
   }
 
@@ -87,7 +91,6 @@ export function createNotifier(deps: NotifierDeps, opts?: NotifierOptions): Noti
   return new Notifier(deps, opts);
 }
 
-export { Outbox } from './outbox.js';
-export type { OutboxRow, OutboxStatus } from './outbox.js';
+export type { Outbox, OutboxRow, OutboxStatus } from './outbox.js';
 export { OutboxWorker, SKIPPED_NO_PROVIDER } from './worker.js';
 export { TelnyxSender, SendError, type SmsSender } from './sender.js';

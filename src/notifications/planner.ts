@@ -1,6 +1,6 @@
 /**
  * Turns appointment changes into outbox rows. Runs as an appointment change listener, i.e. INSIDE
- * the SQLite transaction of the booking, move or cancel: the change and its messages commit
+ * the unit of work of the booking, move or cancel: the change and its messages commit
  * together or not at all. Nothing here does I/O beyond that database.
  *
  * Reminder offsets are elapsed time ("1440 minutes before"), not wall-clock days: across a DST
@@ -14,8 +14,7 @@ import type { Appointment } from '../domain/appointment.js';
 import type { Clock } from '../domain/clock.js';
 import { normalizePhone } from '../domain/phone.js';
 import type { Speech } from '../domain/speech.js';
-import type { AppointmentChange } from '../store/appointments.js';
-import type { NewMessage, Outbox } from './outbox.js';
+import type { AppointmentChange, NewMessage, OutboxRepo as Outbox } from '../store/ports.js';
 import type { TemplateName, Templates, TemplateValues } from './templates.js';
 
 const MINUTE = 60_000;
@@ -33,7 +32,6 @@ export class MessagePlanner {
 
   constructor(
     private readonly deps: PlannerDeps,
-    private readonly outbox: Outbox,
     private readonly templates: Templates,
   ) {
     const { business } = deps.config;
@@ -42,52 +40,53 @@ export class MessagePlanner {
     this.offsets = [...new Set(deps.config.notifications.reminderOffsetsMinutes)].sort((a, b) => b - a);
   }
 
-  onChange(change: AppointmentChange): void {
+  /** `outbox`: the outbox of the change's own transaction. */
+  async onChange(change: AppointmentChange, outbox: Outbox): Promise<void> {
     const now = this.deps.clock.now();
     switch (change.kind) {
       case 'booked':
-        return this.booked(change.appointment, now);
+        return this.booked(outbox, change.appointment, now);
       case 'rescheduled':
-        return this.rescheduled(change.appointment, change.previous, now);
+        return this.rescheduled(outbox, change.appointment, change.previous, now);
       case 'cancelled':
-        return this.cancelled(change.appointment, now);
+        return this.cancelled(outbox, change.appointment, now);
     }
   }
 
-  private booked(a: Appointment, now: number): void {
-    this.customer(a, 'booked', `${a.id}:booked`, now);
-    this.staff(a, 'staffBooked', 'booked', `${a.id}:booked`, now);
-    this.planReminders(a, now);
+  private async booked(outbox: Outbox, a: Appointment, now: number): Promise<void> {
+    await this.customer(outbox, a, 'booked', `${a.id}:booked`, now);
+    await this.staff(outbox, a, 'staffBooked', 'booked', `${a.id}:booked`, now);
+    await this.planReminders(outbox, a, now);
   }
 
-  private rescheduled(a: Appointment, previous: Appointment, now: number): void {
+  private async rescheduled(outbox: Outbox, a: Appointment, previous: Appointment, now: number): Promise<void> {
     // A move to another staff member is a new appointment id; the old id's reminders must stop too.
-    this.outbox.cancelPendingReminders(previous.id, now);
-    if (previous.id !== a.id) this.outbox.cancelPendingReminders(a.id, now);
+    await outbox.cancelPendingReminders(previous.id, now);
+    if (previous.id !== a.id) await outbox.cancelPendingReminders(a.id, now);
     // updatedAt makes each move its own message, even a move back to an earlier time.
     const key = `${a.id}:rescheduled:${previous.id}:${previous.start}->${a.start}@${a.updatedAt}`;
-    this.customer(a, 'rescheduled', key, now, previous);
+    await this.customer(outbox, a, 'rescheduled', key, now, previous);
     if (previous.staffId === a.staffId) {
-      this.staff(a, 'staffRescheduled', 'rescheduled', key, now, previous);
+      await this.staff(outbox, a, 'staffRescheduled', 'rescheduled', key, now, previous);
     } else {
-      this.staff(previous, 'staffCancelled', 'cancelled', `${key}:from`, now);
-      this.staff(a, 'staffBooked', 'booked', `${key}:to`, now);
+      await this.staff(outbox, previous, 'staffCancelled', 'cancelled', `${key}:from`, now);
+      await this.staff(outbox, a, 'staffBooked', 'booked', `${key}:to`, now);
     }
-    this.planReminders(a, now);
+    await this.planReminders(outbox, a, now);
   }
 
-  private cancelled(a: Appointment, now: number): void {
-    this.outbox.cancelPendingReminders(a.id, now);
-    this.customer(a, 'cancelled', `${a.id}:cancelled`, now);
-    this.staff(a, 'staffCancelled', 'cancelled', `${a.id}:cancelled`, now);
+  private async cancelled(outbox: Outbox, a: Appointment, now: number): Promise<void> {
+    await outbox.cancelPendingReminders(a.id, now);
+    await this.customer(outbox, a, 'cancelled', `${a.id}:cancelled`, now);
+    await this.staff(outbox, a, 'staffCancelled', 'cancelled', `${a.id}:cancelled`, now);
   }
 
   /** One reminder per offset whose send time is still ahead; none for a time already past. */
-  private planReminders(a: Appointment, now: number): void {
+  private async planReminders(outbox: Outbox, a: Appointment, now: number): Promise<void> {
     for (const offset of this.offsets) {
       const dueAt = a.start - offset * MINUTE;
       if (dueAt <= now) continue;
-      this.outbox.enqueue(
+      await outbox.enqueue(
         {
           dedupeKey: `${a.id}:reminder:${offset}:${a.start}`,
           appointmentId: a.id,
@@ -106,8 +105,8 @@ export class MessagePlanner {
     }
   }
 
-  private customer(a: Appointment, kind: Exclude<NewMessage['kind'], 'reminder'>, key: string, now: number, previous?: Appointment): void {
-    this.outbox.enqueue(
+  private async customer(outbox: Outbox, a: Appointment, kind: Exclude<NewMessage['kind'], 'reminder'>, key: string, now: number, previous?: Appointment): Promise<void> {
+    await outbox.enqueue(
       {
         dedupeKey: `${key}:customer`,
         appointmentId: a.id,
@@ -124,7 +123,7 @@ export class MessagePlanner {
     );
   }
 
-  private staff(a: Appointment, template: TemplateName, kind: Exclude<NewMessage['kind'], 'reminder'>, key: string, now: number, previous?: Appointment): void {
+  private async staff(outbox: Outbox, a: Appointment, template: TemplateName, kind: Exclude<NewMessage['kind'], 'reminder'>, key: string, now: number, previous?: Appointment): Promise<void> {
     if (!this.deps.config.notifications.notifyStaff) return;
     const member = this.deps.config.staff.find((s) => s.id === a.staffId);
     if (!member?.phone) return;
@@ -133,7 +132,7 @@ export class MessagePlanner {
       this.deps.logger.warn({ staff: member.id }, 'staff phone number is not a possible number; no SMS to them');
       return;
     }
-    this.outbox.enqueue(
+    await outbox.enqueue(
       {
         dedupeKey: `${key}:staff:${member.id}`,
         appointmentId: a.id,

@@ -12,6 +12,7 @@ import { hostname } from 'node:os';
 import type { Logger } from 'pino';
 import type { Clock } from '../domain/clock.js';
 import { randomBase32hex } from '../domain/ids.js';
+import type { AppointmentRepo } from '../store/ports.js';
 import type { Outbox, OutboxRow } from './outbox.js';
 import { SendError, type SmsSender } from './sender.js';
 
@@ -19,6 +20,8 @@ export const SKIPPED_NO_PROVIDER = 'skipped (no SMS provider)';
 
 export interface WorkerOptions {
   outbox: Outbox;
+  /** Reminders are checked against their appointment before they go. */
+  appointments: Pick<AppointmentRepo, 'liveStart'>;
   /** null = no provider configured: due rows are closed as skipped. */
   sender: SmsSender | null;
   clock: Clock;
@@ -77,6 +80,7 @@ export class OutboxWorker {
     this.owner = opts.owner ?? `${hostname()}:${process.pid}:${randomBase32hex(6)}`;
     this.o = {
       outbox: opts.outbox,
+      appointments: opts.appointments,
       sender: opts.sender,
       clock: opts.clock,
       logger: opts.logger,
@@ -100,13 +104,13 @@ export class OutboxWorker {
   async runDue(now: number = this.o.clock.now()): Promise<RunSummary> {
     const summary = emptySummary();
     const { outbox, logger } = this.o;
-    const recovered = outbox.recoverAbandoned(now, { resend: this.o.resendOnUnknown, maxAttempts: this.o.maxAttempts });
+    const recovered = await outbox.recoverAbandoned(now, { resend: this.o.resendOnUnknown, maxAttempts: this.o.maxAttempts });
     summary.recovered = recovered.length;
     for (const r of recovered) {
       logger.warn({ outboxId: r.id, kind: r.kind, status: r.status }, 'an SMS send was interrupted; its outcome is unknown');
     }
 
-    const rows = outbox.claim(this.owner, now, this.o.leaseMs, this.o.batchSize);
+    const rows = await outbox.claim(this.owner, now, this.o.leaseMs, this.o.batchSize);
     summary.claimed = rows.length;
     if (rows.length === 0) return summary;
 
@@ -138,19 +142,30 @@ export class OutboxWorker {
     return total;
   }
 
+  /**
+   * False when a reminder no longer matches its appointment (cancelled, or moved) even though no
+   * change listener cancelled it: a crash between a move and its announcement, or a write path
+   * that emits nothing. Rows without an appointment record are not second-guessed.
+   */
+  private async reminderStillValid(row: OutboxRow): Promise<boolean> {
+    if (row.kind !== 'reminder' || row.appointment_id === null) return true;
+    const a = await this.o.appointments.liveStart(row.appointment_id);
+    return !a || (a.status === 'confirmed' && a.start === row.appointment_start_ms);
+  }
+
   private async process(row: OutboxRow, claimedAt: number): Promise<keyof RunSummary> {
     const { outbox, clock, logger } = this.o;
     if (row.expires_at !== null && claimedAt >= row.expires_at) {
-      return outbox.finishUnsent(row.id, this.owner, 'expired', 'not sent before the appointment started', clock.now()) ? 'expired' : 'lost';
+      return (await outbox.finishUnsent(row.id, this.owner, 'expired', 'not sent before the appointment started', clock.now())) ? 'expired' : 'lost';
     }
-    if (!outbox.reminderStillValid(row)) {
-      return outbox.finishUnsent(row.id, this.owner, 'cancelled', 'the appointment was cancelled or moved', clock.now()) ? 'stale' : 'lost';
+    if (!(await this.reminderStillValid(row))) {
+      return (await outbox.finishUnsent(row.id, this.owner, 'cancelled', 'the appointment was cancelled or moved', clock.now())) ? 'stale' : 'lost';
     }
     if (!this.o.sender) {
-      return outbox.finishUnsent(row.id, this.owner, 'skipped', SKIPPED_NO_PROVIDER, clock.now()) ? 'skipped' : 'lost';
+      return (await outbox.finishUnsent(row.id, this.owner, 'skipped', SKIPPED_NO_PROVIDER, clock.now())) ? 'skipped' : 'lost';
     }
     // The intent is durable before the request leaves: a crash from here on is an unknown outcome.
-    const attempt = outbox.beginAttempt(row.id, this.owner, clock.now(), this.o.leaseMs);
+    const attempt = await outbox.beginAttempt(row.id, this.owner, clock.now(), this.o.leaseMs);
     if (attempt === undefined) return 'lost';
 
     let providerId: string;
@@ -162,26 +177,26 @@ export class OutboxWorker {
       const log = { outboxId: row.id, kind: row.kind, attempt, outcome: e.outcome, error: e.message };
       if (e.outcome === 'rejected') {
         logger.error(log, 'SMS rejected by the provider; not retrying');
-        outbox.markFailed(row.id, attempt, e.message, now);
+        await outbox.markFailed(row.id, attempt, e.message, now);
         return 'failed';
       }
       const retry = attempt < this.o.maxAttempts && (e.outcome === 'not_sent' || this.o.resendOnUnknown);
       if (retry) {
         const dueAt = now + this.backoff(attempt);
         logger.warn({ ...log, retryAt: dueAt }, 'SMS not sent; will retry');
-        outbox.markRetry(row.id, attempt, dueAt, e.message, now);
+        await outbox.markRetry(row.id, attempt, dueAt, e.message, now);
         return 'retrying';
       }
       if (e.outcome === 'unknown') {
         logger.error(log, 'SMS outcome unknown; not resending (see GET /admin/notifications)');
-        outbox.markUnknown(row.id, attempt, e.message, now);
+        await outbox.markUnknown(row.id, attempt, e.message, now);
         return 'unknown';
       }
       logger.error(log, 'SMS failed after the last attempt');
-      outbox.markFailed(row.id, attempt, `${e.message} (after ${attempt} attempts)`, now);
+      await outbox.markFailed(row.id, attempt, `${e.message} (after ${attempt} attempts)`, now);
       return 'failed';
     }
-    if (!outbox.markSent(row.id, attempt, this.o.sender.name, providerId, clock.now())) {
+    if (!(await outbox.markSent(row.id, attempt, this.o.sender.name, providerId, clock.now()))) {
       // Only possible when this send overran its lease AND another worker started a new attempt
       // (resend mode): the customer may get it twice. Loud, because the lease should prevent it.
       logger.error({ outboxId: row.id, attempt, providerId }, 'SMS sent but a later attempt owns the row; possible duplicate');

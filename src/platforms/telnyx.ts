@@ -17,50 +17,11 @@ import type { KeyObject } from 'node:crypto';
 import { Router } from 'express';
 import { ConfigError } from '../config/business.js';
 import type { Deps } from '../deps.js';
-import { migrateNamespace, type Db } from '../store/db.js';
 import { runTool } from '../tools/registry.js';
 import { bodyErrors, contentKey, isObj, jsonBody, malformed, str, warnOnce } from './common.js';
 import { rawBodyOf, telnyxPublicKey, verifyTelnyx } from './signatures.js';
 
 const BINDING_TTL_MS = 6 * 60 * 60 * 1000;
-
-const MIGRATIONS = [
-  `
-  CREATE TABLE telnyx_calls (
-    call_control_id TEXT PRIMARY KEY,
-    caller          TEXT,
-    created_at      INTEGER NOT NULL
-  );
-  CREATE INDEX telnyx_calls_created ON telnyx_calls (created_at);
-  `,
-];
-
-/** call_control_id -> caller number, as reported by Telnyx at call start. Rows expire after 6 h. */
-export class TelnyxCallBindings {
-  private readonly upsert;
-  private readonly select;
-  private readonly purge;
-
-  constructor(db: Db) {
-    migrateNamespace(db, 'telnyx', MIGRATIONS);
-    this.upsert = db.prepare(
-      `INSERT INTO telnyx_calls (call_control_id, caller, created_at) VALUES (?, ?, ?)
-       ON CONFLICT (call_control_id) DO UPDATE SET caller = excluded.caller, created_at = excluded.created_at`,
-    );
-    this.select = db.prepare<[string, number], { caller: string | null }>(`SELECT caller FROM telnyx_calls WHERE call_control_id = ? AND created_at >= ?`);
-    this.purge = db.prepare(`DELETE FROM telnyx_calls WHERE created_at < ?`);
-  }
-
-  remember(callControlId: string, caller: string | undefined, now: number): void {
-    // Purging on write keeps the table at about one row per call of the last six hours, with no timer.
-    this.purge.run(now - BINDING_TTL_MS);
-    this.upsert.run(callControlId, caller ?? null, now);
-  }
-
-  callerOf(callControlId: string, now: number): string | undefined {
-    return this.select.get(callControlId, now - BINDING_TTL_MS)?.caller ?? undefined;
-  }
-}
 
 function callControlId(req: { get(name: string): string | undefined }): string | undefined {
   return str(req.get('x-telnyx-call-control-id')) ?? str(req.get('x-call-control-id'));
@@ -69,7 +30,8 @@ function callControlId(req: { get(name: string): string | undefined }): string |
 export function telnyxRouter(deps: Deps): Router {
   const router = Router();
   router.use(jsonBody('256kb'));
-  const bindings = new TelnyxCallBindings(deps.store.db);
+  // call_control_id -> caller number, as reported by Telnyx at call start; rows expire after 6 h.
+  const bindings = deps.store.callContext;
   let key: KeyObject | undefined;
   if (deps.settings.TELNYX_PUBLIC_KEY) {
     try {
@@ -96,14 +58,14 @@ export function telnyxRouter(deps: Deps): Router {
   });
 
   // Assistant setting "Dynamic variables webhook URL". Telnyx waits on this before the call starts
-  // (about 1 s by default), so it does one SQLite write and answers.
-  router.post('/dynamic-variables', (req, res) => {
+  // (about 1 s by default), so it does one store write and answers.
+  router.post('/dynamic-variables', async (req, res) => {
     const data = isObj(req.body) && isObj(req.body.data) ? req.body.data : undefined;
     const payload = data && isObj(data.payload) ? data.payload : isObj(req.body) ? req.body : {};
     const ccid = str(payload.call_control_id);
     const caller = str(payload.telnyx_end_user_target, 64);
     const now = deps.clock.now();
-    if (ccid) bindings.remember(ccid, caller, now);
+    if (ccid) await bindings.remember(ccid, caller, now, BINDING_TTL_MS);
     const { business } = deps.config;
     res.status(200).json({
       dynamic_variables: {
@@ -125,7 +87,7 @@ export function telnyxRouter(deps: Deps): Router {
     const tool = req.params.tool;
     const ccid = callControlId(req);
     const now = deps.clock.now();
-    const callerPhone = (ccid ? bindings.callerOf(ccid, now) : undefined) ?? str(req.get('x-caller-number'), 64);
+    const callerPhone = (ccid ? await bindings.callerOf(ccid, now, BINDING_TTL_MS) : undefined) ?? str(req.get('x-caller-number'), 64);
     const { result, kind } = await runTool(deps, tool, body, {
       platform: 'telnyx',
       callId: ccid,

@@ -13,7 +13,7 @@ export const listAppointments = defineTool({
   bindToCaller: true,
   async handler({ deps }, input) {
     const phone = phoneArg(deps, input.customer_phone);
-    const list = upcoming(deps, phone);
+    const list = await upcoming(deps, phone);
     if (list.length === 0) return { say: msg('NO_APPOINTMENTS', {}), data: { appointments: [] } };
     return { say: msg('APPOINTMENTS_LISTED', { appointments: list.map((a) => apptRef(deps, a)) }), data: { appointments: list.map((a) => appointmentView(deps, a)) } };
   },

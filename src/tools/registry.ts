@@ -128,7 +128,7 @@ export async function runTool(deps: Deps, name: string, rawArgs: unknown, meta: 
   }
 
   try {
-    if (!out.shed) deps.store.calls.record({
+    if (!out.shed) await deps.store.calls.record({
       at: deps.clock.now(),
       platform: meta.platform,
       callId: meta.callId ?? null,
@@ -141,7 +141,9 @@ export async function runTool(deps: Deps, name: string, rawArgs: unknown, meta: 
       result: out.result,
       latencyMs: performance.now() - t0,
       replayed,
-    });
+      // A change a caller was told about is logged durably with it; a read-only call's row goes
+      // with the next batch (src/store/sql/batch.ts states the loss bound).
+    }, { durable: tool?.mutating === true && out.result.ok && !replayed });
   } catch (err) {
     // The caller's answer matters more than the log line.
     deps.logger.error({ err }, 'could not write the call log');
@@ -216,7 +218,7 @@ async function dispatch(
     const argsHash = hashArgs(name, parsed.data);
     for (;;) {
       const now = deps.clock.now();
-      const claim = deps.store.idempotency.claim(key, tool.name, argsHash, now, now - 3 * deadlineMs);
+      const claim = await deps.store.idempotency.claim(key, tool.name, argsHash, now, now - 3 * deadlineMs);
       if (claim.state === 'claimed') break;
       if (!claim.sameArgs) {
         // The key was used for another request: answering with that one's result would tell this
@@ -238,9 +240,9 @@ async function dispatch(
   if (tool.mutating) {
     const now = deps.clock.now();
     const phoneKey = argPhone ?? (meta.callerPhone ? normalizePhone(meta.callerPhone, region) : undefined);
-    const limited = (phoneKey !== undefined && !deps.limits.perPhone.take(phoneKey, now)) || (meta.clientIp !== undefined && !deps.limits.perIp.take(meta.clientIp, now));
+    const limited = !(await deps.limits.take({ phone: phoneKey, ip: meta.clientIp }, now));
     if (limited) {
-      if (key) deps.store.idempotency.release(key);
+      if (key) await deps.store.idempotency.release(key);
       deps.logger.warn({ tool: tool.name, platform: meta.platform, phone: phoneKey, ip: meta.clientIp }, 'write rate limit reached');
       return fail(new BookingError('RATE_LIMITED', {}));
     }
@@ -257,8 +259,8 @@ async function dispatch(
   if (key) {
     // A failure worth retrying (calendar down, our bug) must not be replayed forever.
     const code = rendered.result.code;
-    if (code === 'CALENDAR_UNAVAILABLE' || code === 'INTERNAL' || code === 'BUSY') deps.store.idempotency.release(key);
-    else deps.store.idempotency.complete(key, storeRendered(rendered));
+    if (code === 'CALENDAR_UNAVAILABLE' || code === 'INTERNAL' || code === 'BUSY') await deps.store.idempotency.release(key);
+    else await deps.store.idempotency.complete(key, storeRendered(rendered));
   }
   return outcome(rendered);
 }

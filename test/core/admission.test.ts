@@ -12,6 +12,7 @@ import type { CalendarEventInput } from '../../src/calendar/provider.js';
 import { BusyError } from '../../src/domain/errors.js';
 import { runTool } from '../../src/tools/registry.js';
 import { makeTestDeps, type TestDeps } from '../helpers.js';
+import { callLog, countAppointments } from '../support/store.js';
 
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 
@@ -107,14 +108,14 @@ function slowWrites(ms: number) {
         await sleep(ms);
         return super.createEvent(input);
       }
-    })(store.db, () => clock.now());
+    })(store.calendarEvents, () => clock.now());
 }
 
 const BOOK = { customer_name: 'Jane Doe', service_name: 'haircut', appointment_datetime: '2026-11-24T10:00', staff_name: 'Sam' };
 
 describe('BUSY through runTool and /tools', () => {
   it('a call that cannot start within TOOL_QUEUE_TIMEOUT_MS is answered BUSY at once; nothing is booked; a retry with the same key runs', async () => {
-    deps = makeTestDeps({ env: { TOOL_MAX_CONCURRENCY: '1', TOOL_QUEUE_TIMEOUT_MS: '50', RATE_LIMIT_PHONE_PER_HOUR: '0' }, calendar: slowWrites(1500) });
+    deps = await makeTestDeps({ env: { TOOL_MAX_CONCURRENCY: '1', TOOL_QUEUE_TIMEOUT_MS: '50', RATE_LIMIT_PHONE_PER_HOUR: '0' }, calendar: slowWrites(1500) });
     const app = createApp(deps);
     const first = request(app).post('/tools/book_appointment').send({ ...BOOK, customer_phone: '5550100001' });
     let firstFinished = false;
@@ -135,14 +136,13 @@ describe('BUSY through runTool and /tools', () => {
     const retry = await request(app).post('/tools/book_appointment').set('Idempotency-Key', 'k1').send({ ...BOOK, appointment_datetime: '2026-11-24T11:00', customer_phone: '5550100002' });
     expect(retry.status).toBe(200);
     expect(retry.body.ok).toBe(true);
-    const n = deps.store.db.prepare(`SELECT COUNT(*) AS n FROM appointments WHERE status = 'confirmed'`).get() as { n: number };
-    expect(n.n).toBe(2);
+    expect(await countAppointments(deps.store, 'confirmed')).toBe(2);
     // Refused before running: not in the call log (a write per refusal would feed the overload).
-    expect(deps.store.calls.list(10).map((c) => c.code)).toEqual([null, null]);
+    expect((await callLog(deps, 10)).map((c) => c.code)).toEqual([null, null]);
   });
 
   it('a wait for a staff member held by a slow booking ends at TOOL_DEADLINE_MS with BUSY, not when the lock frees', async () => {
-    deps = makeTestDeps({ env: { TOOL_DEADLINE_MS: '300', TOOL_QUEUE_TIMEOUT_MS: '100', RATE_LIMIT_PHONE_PER_HOUR: '0' }, calendar: slowWrites(1_500) });
+    deps = await makeTestDeps({ env: { TOOL_DEADLINE_MS: '300', TOOL_QUEUE_TIMEOUT_MS: '100', RATE_LIMIT_PHONE_PER_HOUR: '0' }, calendar: slowWrites(1_500) });
     const t0 = performance.now();
     let slowFinished = false;
     const slow = runTool(deps, 'book_appointment', { ...BOOK, customer_phone: '5550100003' }, { platform: 'test' }).then((r) => {
@@ -160,11 +160,11 @@ describe('BUSY through runTool and /tools', () => {
     // Ended by its own deadline while the lock was still held (1.5 s of calendar write), not when it freed.
     expect(slowFinished).toBe(false);
     await slow;
-    expect(deps.store.appointments.upcomingByPhone('+15550100004', deps.clock.now())).toEqual([]);
+    expect(await deps.store.appointments.upcomingByPhone('+15550100004', deps.clock.now())).toEqual([]);
   });
 
   it('every tool has a BUSY sentence saying nothing changed', async () => {
-    deps = makeTestDeps({ env: { TOOL_MAX_CONCURRENCY: '1', TOOL_QUEUE_TIMEOUT_MS: '0' } });
+    deps = await makeTestDeps({ env: { TOOL_MAX_CONCURRENCY: '1', TOOL_QUEUE_TIMEOUT_MS: '0' } });
     const release = await deps.admission.acquire();
     const said = async (tool: string, args: Record<string, unknown>) => (await runTool(deps, tool, args, { platform: 'test' })).result.message;
     expect(await said('cancel_appointment', { customer_phone: '5550100001' })).toBe("We're very busy right now; please try again in a moment. The appointment has not been cancelled.");

@@ -16,14 +16,14 @@ const PHONE = '020 7946 0123';
 
 describe('with 1,000 services and 12 staff', () => {
   it('list_services names a few and counts the rest; the data has all 1,000', async () => {
-    deps = makeTestDeps({ business: spaBusiness() });
+    deps = await makeTestDeps({ business: spaBusiness() });
     const r = await call('list_services', {});
     expect(r.message).toBe('We offer classic massage, express massage, deluxe massage, signature massage and 996 more; which kind of service are you after?');
     expect(r.services).toHaveLength(1000);
   });
 
   it('an unknown service names the nearest few, not all 1,000, in speech and data', async () => {
-    deps = makeTestDeps({ business: spaBusiness() });
+    deps = await makeTestDeps({ business: spaBusiness() });
     const r = await call('find_available_slots', { service_name: 'hot stone masage deluxe' });
     expect(r.code).toBe('UNKNOWN_SERVICE');
     expect(r.message.length).toBeLessThan(200);
@@ -34,7 +34,7 @@ describe('with 1,000 services and 12 staff', () => {
   });
 
   it('an unknown staff member names a few of the team and counts the rest', async () => {
-    deps = makeTestDeps({ business: spaBusiness() });
+    deps = await makeTestDeps({ business: spaBusiness() });
     const r = await call('find_available_slots', { service_name: 'Express massage', staff_name: 'Zebedee' });
     expect(r.code).toBe('UNKNOWN_STAFF');
     expect(r.message).toMatch(/^There's nobody called Zebedee here\. Our team includes \w+, \w+, \w+ and 9 more; who would you like, or is anyone fine\?$/);
@@ -43,14 +43,14 @@ describe('with 1,000 services and 12 staff', () => {
   });
 
   it('the next opening with 12 people free names one and counts the others', async () => {
-    deps = makeTestDeps({ business: spaBusiness() });
+    deps = await makeTestDeps({ business: spaBusiness() });
     const r = await call('get_next_available', { service_name: 'Express massage' });
     expect(r.message).toBe('The next opening for an express massage is Monday, November 23 at 9:00 with Dr. Amelia Hartley or 11 others. Shall I book it?');
     expect((r.slot as { staff: string[] }).staff).toHaveLength(12);
   });
 
   it('twelve upcoming appointments: the count and the next two are spoken, all twelve are in the data', async () => {
-    deps = makeTestDeps({ business: spaBusiness(), env: { RATE_LIMIT_PHONE_PER_HOUR: '0' } });
+    deps = await makeTestDeps({ business: spaBusiness(), env: { RATE_LIMIT_PHONE_PER_HOUR: '0' } });
     // Twelve days in December, Sundays (closed) left out.
     for (const d of [1, 2, 3, 4, 5, 7, 8, 9, 10, 11, 12, 14]) {
       const b = await call('book_appointment', { customer_name: 'Olivia Bennett', customer_phone: PHONE, service_name: 'Express massage', appointment_datetime: `2026-12-${String(d).padStart(2, '0')}T10:00` });

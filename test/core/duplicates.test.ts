@@ -19,7 +19,7 @@ const live = () => deps.store.appointments.upcomingByPhone('+15550102030', deps.
 
 describe('the same caller at the same time', () => {
   it('haircut 14:30 twice from one number (once with Sam, once with Priya): the second is refused, naming the first and how to move it', async () => {
-    deps = makeTestDeps();
+    deps = await makeTestDeps();
     const first = await book({ appointment_datetime: '2026-11-24T14:30', staff_name: 'Sam' }, { idempotencyKey: 'call-1' });
     expect(first.ok).toBe(true);
     const again = await book({ customer_name: '  jane   DOE ', appointment_datetime: '2026-11-24T14:30', staff_name: 'Priya' }, { idempotencyKey: 'call-2' });
@@ -29,35 +29,35 @@ describe('the same caller at the same time', () => {
     expect((again.existing as { id: string }).id).toBe((first.appointment as { id: string }).id);
     // Overlapping, not only equal, starts: 14:45 falls inside 14:30-15:15.
     expect((await book({ appointment_datetime: '2026-11-24T14:45', staff_name: 'Priya' })).code).toBe('DUPLICATE_BOOKING');
-    expect(live()).toHaveLength(1);
+    expect(await live()).toHaveLength(1);
   });
 
   it('a different name on the same phone (a parent booking a child), or the same person at another time, is allowed', async () => {
-    deps = makeTestDeps();
+    deps = await makeTestDeps();
     expect((await book({ appointment_datetime: '2026-11-24T14:30' })).ok).toBe(true);
     expect((await book({ customer_name: 'Kid Doe', appointment_datetime: '2026-11-24T14:30' })).ok).toBe(true);
     expect((await book({ appointment_datetime: '2026-11-24T15:30' })).ok).toBe(true); // after 14:30-15:15 (and its clean-up)
-    expect(live()).toHaveLength(3);
+    expect(await live()).toHaveLength(3);
   });
 
   it('two identical calls racing (the model retried before the first answer): one books, the other is told about it', async () => {
-    deps = makeTestDeps();
+    deps = await makeTestDeps();
     const [a, b] = await Promise.all([
       book({ appointment_datetime: '2026-11-24T14:30', staff_name: 'Sam' }, { idempotencyKey: 'call-a' }),
       book({ appointment_datetime: '2026-11-24T14:30', staff_name: 'Priya' }, { idempotencyKey: 'call-b' }),
     ]);
     expect([a.ok, b.ok].sort()).toEqual([false, true]);
     expect([a.code, b.code]).toContain('DUPLICATE_BOOKING');
-    expect(live()).toHaveLength(1);
+    expect(await live()).toHaveLength(1);
   });
 
   it('a move onto a time the same person already holds is refused too', async () => {
-    deps = makeTestDeps();
+    deps = await makeTestDeps();
     const ten = await book({ appointment_datetime: '2026-11-24T10:00', staff_name: 'Sam' });
     await book({ appointment_datetime: '2026-11-24T14:30', staff_name: 'Priya' });
     const r = (await runTool(deps, 'reschedule_appointment', { customer_phone: '5550102030', appointment_id: (ten.appointment as { id: string }).id, new_datetime: '2026-11-24T14:30' }, { platform: 'test' })).result;
     expect(r.code).toBe('DUPLICATE_BOOKING');
     expect(r.message).toMatch(/^You already have a haircut with Priya on Tuesday, November 24 at 2:30 PM\./);
-    expect(live().map((a) => a.start).sort()).toEqual([Date.parse('2026-11-24T15:00:00Z'), Date.parse('2026-11-24T19:30:00Z')]);
+    expect((await live()).map((a) => a.start).sort()).toEqual([Date.parse('2026-11-24T15:00:00Z'), Date.parse('2026-11-24T19:30:00Z')]);
   });
 });

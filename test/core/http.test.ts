@@ -3,6 +3,7 @@ import request from 'supertest';
 import { afterEach, describe, expect, it } from 'vitest';
 import { createApp } from '../../src/app.js';
 import { makeTestDeps, type TestDeps } from '../helpers.js';
+import { callLog, countAppointments } from '../support/store.js';
 
 let deps: TestDeps;
 afterEach(() => deps?.cleanup());
@@ -27,7 +28,7 @@ function results(body: unknown): (Vapi.ToolCallResult & { parsed: Record<string,
 
 describe('POST /webhooks/vapi', () => {
   it('runs SDK-shaped tool calls in order and answers 200 with single-line string results', async () => {
-    deps = makeTestDeps();
+    deps = await makeTestDeps();
     const app = createApp(deps);
     const res = await request(app)
       .post('/webhooks/vapi')
@@ -54,14 +55,14 @@ describe('POST /webhooks/vapi', () => {
     ['flat arguments', { id: 'x', name: 'list_services', arguments: {} }],
     ['flat parameters', { id: 'x', name: 'list_services', parameters: {} }],
   ])('accepts %s', async (_label, call) => {
-    deps = makeTestDeps();
+    deps = await makeTestDeps();
     const res = await request(createApp(deps)).post('/webhooks/vapi').send({ message: { type: 'tool-calls', toolCallList: [call] } });
     expect(res.status).toBe(200);
     expect(results(res.body)[0]!.parsed.ok).toBe(true);
   });
 
   it('accepts toolWithToolCallList with function.parameters', async () => {
-    deps = makeTestDeps();
+    deps = await makeTestDeps();
     const res = await request(createApp(deps))
       .post('/webhooks/vapi')
       .send({
@@ -79,7 +80,7 @@ describe('POST /webhooks/vapi', () => {
   });
 
   it('unknown tools and bad arguments become a spoken error for that call only', async () => {
-    deps = makeTestDeps();
+    deps = await makeTestDeps();
     const res = await request(createApp(deps))
       .post('/webhooks/vapi')
       .send(
@@ -97,17 +98,17 @@ describe('POST /webhooks/vapi', () => {
   });
 
   it('a replayed tool call id books once and returns the first answer', async () => {
-    deps = makeTestDeps();
+    deps = await makeTestDeps();
     const app = createApp(deps);
     const body = vapiMessage([{ id: 'retry_me', type: 'function', function: { name: 'book_appointment', arguments: JSON.stringify(BOOK_ARGS) } }]);
     const first = await request(app).post('/webhooks/vapi').send(body);
     const second = await request(app).post('/webhooks/vapi').send(body);
     expect(second.body).toEqual(first.body);
-    expect((deps.store.db.prepare('SELECT COUNT(*) AS n FROM appointments').get() as { n: number }).n).toBe(1);
+    expect(await countAppointments(deps.store)).toBe(1);
   });
 
   it('other message types get a fast empty 200', async () => {
-    deps = makeTestDeps();
+    deps = await makeTestDeps();
     for (const type of ['status-update', 'end-of-call-report', 'conversation-update']) {
       const res = await request(createApp(deps)).post('/webhooks/vapi').send({ message: { type, status: 'ended' } });
       expect(res.status).toBe(200);
@@ -116,7 +117,7 @@ describe('POST /webhooks/vapi', () => {
   });
 
   it('with VAPI_SECRET set, requires it in X-Vapi-Secret or a bearer token', async () => {
-    deps = makeTestDeps({ env: { VAPI_SECRET: 's3cret' } });
+    deps = await makeTestDeps({ env: { VAPI_SECRET: 's3cret' } });
     const app = createApp(deps);
     const body = { message: { type: 'status-update' } };
     expect((await request(app).post('/webhooks/vapi').send(body)).status).toBe(401);
@@ -126,7 +127,7 @@ describe('POST /webhooks/vapi', () => {
   });
 
   it("unreadable requests are answered in Vapi's results shape: not a Vapi message and malformed JSON 400, over 256 kB 413", async () => {
-    deps = makeTestDeps({ env: { VAPI_SECRET: 's3cret' } });
+    deps = await makeTestDeps({ env: { VAPI_SECRET: 's3cret' } });
     const app = createApp(deps);
     /** Vapi's shape, with the failure as a one-line JSON string in results[0].result and in error. */
     const expectVapiShape = (body: { results: { toolCallId?: string; result: string }[]; error: string }, message: string) => {
@@ -147,7 +148,7 @@ describe('POST /webhooks/vapi', () => {
     expect(big.status).toBe(413);
     expectVapiShape(big.body, 'The request body is too large.');
     // Nothing ran.
-    expect(deps.store.calls.list(10)).toEqual([]);
+    expect(await callLog(deps, 10)).toEqual([]);
     // A readable request still works, HMAC or secret alike.
     const ok = await request(app).post('/webhooks/vapi').set('X-Vapi-Secret', 's3cret').send(vapiMessage([{ id: 'tc_ok', type: 'function', function: { name: 'list_services', arguments: '{}' } }]));
     expect(ok.status).toBe(200);
@@ -157,7 +158,7 @@ describe('POST /webhooks/vapi', () => {
 
 describe('POST /tools/:name', () => {
   it('200 for ok true and false, 400 for invalid arguments and malformed JSON, 404 for unknown tools', async () => {
-    deps = makeTestDeps();
+    deps = await makeTestDeps();
     const app = createApp(deps);
     const ok = await request(app).post('/tools/list_services').send({});
     expect(ok.status).toBe(200);
@@ -176,7 +177,7 @@ describe('POST /tools/:name', () => {
   });
 
   it('Idempotency-Key makes a retried booking safe', async () => {
-    deps = makeTestDeps();
+    deps = await makeTestDeps();
     const app = createApp(deps);
     const body = { ...BOOK_ARGS, customer_phone: '5550102030', staff_name: 'Sam' };
     const a = await request(app).post('/tools/book_appointment').set('Idempotency-Key', 'abc').send(body);
@@ -193,7 +194,7 @@ describe('POST /tools/:name', () => {
 
 describe('GET /tools/definitions', () => {
   it('openai: strict-mode valid (all properties required, optionals nullable, no additional properties)', async () => {
-    deps = makeTestDeps();
+    deps = await makeTestDeps();
     const res = await request(createApp(deps)).get('/tools/definitions?format=openai');
     expect(res.status).toBe(200);
     const names = res.body.map((t: any) => t.function.name);
@@ -217,7 +218,7 @@ describe('GET /tools/definitions', () => {
   });
 
   it('vapi: ready POST /tool bodies pointing at PUBLIC_BASE_URL', async () => {
-    deps = makeTestDeps({ env: { PUBLIC_BASE_URL: 'https://book.example.com/' } });
+    deps = await makeTestDeps({ env: { PUBLIC_BASE_URL: 'https://book.example.com/' } });
     const res = await request(createApp(deps)).get('/tools/definitions?format=vapi');
     expect(res.body).toHaveLength(7);
     for (const t of res.body) {
@@ -232,7 +233,7 @@ describe('GET /tools/definitions', () => {
   });
 
   it('an unknown format is a 400 naming the formats', async () => {
-    deps = makeTestDeps();
+    deps = await makeTestDeps();
     const res = await request(createApp(deps)).get('/tools/definitions?format=soap');
     expect(res.status).toBe(400);
     expect(res.body.error).toMatch(/openai, vapi/);
@@ -241,10 +242,10 @@ describe('GET /tools/definitions', () => {
 
 describe('admin and health', () => {
   it('admin endpoints are disabled without ADMIN_API_KEY and need the bearer key with it', async () => {
-    deps = makeTestDeps();
+    deps = await makeTestDeps();
     expect((await request(createApp(deps)).get('/admin/calls')).status).toBe(404);
-    deps.cleanup();
-    deps = makeTestDeps({ env: { ADMIN_API_KEY: 'k' } });
+    await deps.cleanup();
+    deps = await makeTestDeps({ env: { ADMIN_API_KEY: 'k' } });
     const app = createApp(deps);
     expect((await request(app).get('/admin/calls')).status).toBe(401);
     expect((await request(app).get('/admin/calls').set('Authorization', 'Bearer nope')).status).toBe(401);
@@ -252,7 +253,7 @@ describe('admin and health', () => {
   });
 
   it('pages through the call log newest first', async () => {
-    deps = makeTestDeps({ env: { ADMIN_API_KEY: 'k' } });
+    deps = await makeTestDeps({ env: { ADMIN_API_KEY: 'k' } });
     const app = createApp(deps);
     for (let i = 0; i < 5; i++) await request(app).post('/tools/list_services').send({});
     const page1 = await request(app).get('/admin/calls?limit=2').set('Authorization', 'Bearer k');
@@ -264,7 +265,7 @@ describe('admin and health', () => {
   });
 
   it('time-off blocks are added and removed, and change what is bookable', async () => {
-    deps = makeTestDeps({ env: { ADMIN_API_KEY: 'k' } });
+    deps = await makeTestDeps({ env: { ADMIN_API_KEY: 'k' } });
     const app = createApp(deps);
     const auth = { Authorization: 'Bearer k' };
     const add = await request(app).post('/admin/blocks').set(auth).send({ staff: 'Sam', start: '2026-11-24T09:00', end: '2026-11-24T18:00', reason: 'Dentist' });
@@ -279,7 +280,7 @@ describe('admin and health', () => {
   });
 
   it('admin appointments lists bookings; healthz and readyz answer', async () => {
-    deps = makeTestDeps({ env: { ADMIN_API_KEY: 'k' } });
+    deps = await makeTestDeps({ env: { ADMIN_API_KEY: 'k' } });
     const app = createApp(deps);
     await request(app).post('/tools/book_appointment').send({ ...BOOK_ARGS, customer_phone: '5550102030' });
     const list = await request(app).get('/admin/appointments').set('Authorization', 'Bearer k');

@@ -15,12 +15,12 @@ const serviceOf = (r: ToolResult) => (r.service as { id: string } | undefined)?.
 
 describe('service matching', () => {
   it('a close spelling of a whole name beats a partial word match: "beerd trim" and "bread trim" are the beard trim, not the haircut ("trim")', async () => {
-    deps = makeTestDeps();
+    deps = await makeTestDeps();
     for (const name of ['beerd trim', 'bread trim', 'beard trmi', 'Beard-Trim']) expect(serviceOf(await find(name)), name).toBe('beard-trim');
   });
 
   it('exact names and aliases still win, close spellings of aliases land, partial matches come last', async () => {
-    deps = makeTestDeps();
+    deps = await makeTestDeps();
     expect(serviceOf(await find('trim'))).toBe('haircut'); // an exact alias
     expect(serviceOf(await find('colour'))).toBe('color');
     expect(serviceOf(await find('hair colr'))).toBe('color'); // one edit from the name
@@ -29,7 +29,7 @@ describe('service matching', () => {
   });
 
   it('two plausible services answer AMBIGUOUS naming both', async () => {
-    deps = makeTestDeps();
+    deps = await makeTestDeps();
     const r = await find('beard cut');
     expect(r.code).toBe('AMBIGUOUS');
     expect(r.message).toBe('Did you mean a haircut or a beard trim?');
@@ -44,7 +44,7 @@ describe('service matching', () => {
   });
 
   it('staff: a close spelling finds the person; two people sharing a first name are AMBIGUOUS', async () => {
-    deps = makeTestDeps({
+    deps = await makeTestDeps({
       business: {
         business: { name: 'B', timeZone: 'America/New_York' },
         hours: { tuesday: ['09:00-17:00'] },

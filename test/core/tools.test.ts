@@ -2,9 +2,17 @@ import { afterEach, describe, expect, it } from 'vitest';
 import { runTool } from '../../src/tools/registry.js';
 import type { ToolResult } from '../../src/tools/types.js';
 import { local, makeTestDeps, type TestDeps } from '../helpers.js';
+import { rawSql } from '../support/sql.js';
+import { callLog } from '../support/store.js';
 
 let deps: TestDeps;
 afterEach(() => deps?.cleanup());
+
+/** Events on the calendar for a phone, orphans included: the ports only reach events through their appointment. */
+async function confirmedEventsOf(d: TestDeps, phone: string) {
+  const sql = `SELECT start_ms FROM calendar_events WHERE business_id = ? AND status = 'confirmed' AND customer_phone = ? ORDER BY start_ms`;
+  return (await rawSql<{ start_ms: number }>(d.root, sql, [d.store.businessId, phone])).rows;
+}
 
 async function call(name: string, args: Record<string, unknown>, meta: Record<string, string> = {}): Promise<ToolResult> {
   return (await runTool(deps, name, args, { platform: 'test', ...meta })).result;
@@ -19,7 +27,7 @@ function expectSpeakable(r: ToolResult) {
 
 describe('list_services', () => {
   it('speaks the catalog with durations', async () => {
-    deps = makeTestDeps();
+    deps = await makeTestDeps();
     const r = await call('list_services', {});
     expect(r.ok).toBe(true);
     expect(r.message).toBe('We offer haircut (45 minutes), hair color (2 hours), beard trim (20 minutes) and consultation (15 minutes). Which would you like?');
@@ -29,7 +37,7 @@ describe('list_services', () => {
 
 describe('find_available_slots', () => {
   it('offers about five slots spread over different days, spoken in local time', async () => {
-    deps = makeTestDeps();
+    deps = await makeTestDeps();
     const r = await call('find_available_slots', { service_name: 'Hair cut' });
     expect(r.ok).toBe(true);
     expectSpeakable(r);
@@ -45,7 +53,7 @@ describe('find_available_slots', () => {
   });
 
   it('aliases find the service ("cut", "trim")', async () => {
-    deps = makeTestDeps();
+    deps = await makeTestDeps();
     for (const name of ['cut', 'trim', 'HAIRCUT', 'hair-cut']) {
       const r = await call('find_available_slots', { service_name: name, max_results: 1 });
       expect((r.service as { id: string }).id).toBe('haircut');
@@ -53,7 +61,7 @@ describe('find_available_slots', () => {
   });
 
   it('a single day spreads times through that day and honours time_of_day', async () => {
-    deps = makeTestDeps();
+    deps = await makeTestDeps();
     const r = await call('find_available_slots', { service_name: 'haircut', start_date: '2026-11-24', time_of_day: 'afternoon' });
     const starts = (r.slots as { start: string }[]).map((s) => s.start.slice(11, 16));
     expect(starts.length).toBe(5);
@@ -63,7 +71,7 @@ describe('find_available_slots', () => {
   });
 
   it('a closed day answers with the next openings instead of a dead end', async () => {
-    deps = makeTestDeps();
+    deps = await makeTestDeps();
     const r = await call('find_available_slots', { service_name: 'haircut', start_date: '2026-11-26' });
     expect(r.ok).toBe(true);
     expect(r.message).toBe(
@@ -72,7 +80,7 @@ describe('find_available_slots', () => {
   });
 
   it('a named staff member limits the search and the slots carry staff', async () => {
-    deps = makeTestDeps();
+    deps = await makeTestDeps();
     const r = await call('find_available_slots', { service_name: 'haircut', staff_name: 'jordan' });
     const slots = r.slots as { staff_ids: string[]; start: string }[];
     expect(slots.every((s) => s.staff_ids.length === 1 && s.staff_ids[0] === 'jordan')).toBe(true);
@@ -81,13 +89,13 @@ describe('find_available_slots', () => {
   });
 
   it('OpenAI strict-mode nulls are treated as absent', async () => {
-    deps = makeTestDeps();
+    deps = await makeTestDeps();
     const r = await call('find_available_slots', { service_name: 'haircut', start_date: null, end_date: null, time_of_day: null, staff_name: null, max_results: null });
     expect(r.ok).toBe(true);
   });
 
   it('unknown service and staff get a sentence listing the real ones', async () => {
-    deps = makeTestDeps();
+    deps = await makeTestDeps();
     const s = await call('find_available_slots', { service_name: 'perm' });
     expect(s.code).toBe('UNKNOWN_SERVICE');
     expect(s.message).toBe("We don't offer perm. We offer haircut, hair color, beard trim and consultation; which would you like?");
@@ -102,7 +110,7 @@ describe('find_available_slots', () => {
 
 describe('get_next_available', () => {
   it('returns the earliest opening and respects "after"', async () => {
-    deps = makeTestDeps();
+    deps = await makeTestDeps();
     const a = await call('get_next_available', { service_name: 'beard trim' });
     expect(a.message).toBe('The next opening for a beard trim is Tuesday, November 24 at 9 AM with Sam. Shall I book it?');
     const b = await call('get_next_available', { service_name: 'beard trim', after: '2026-11-24T17:50' });
@@ -114,7 +122,7 @@ describe('book_appointment rules are enforced at write time', () => {
   const at = (when: string) => call('book_appointment', { ...JANE, appointment_datetime: when });
 
   it('books, normalises the phone, and answers in local time', async () => {
-    deps = makeTestDeps();
+    deps = await makeTestDeps();
     const r = await at('2026-11-24T14:30');
     expect(r.ok).toBe(true);
     expect(r.message).toBe('Booked: a haircut with Sam on Tuesday, November 24 at 2:30 PM, for Jane Doe.');
@@ -136,7 +144,7 @@ describe('book_appointment rules are enforced at write time', () => {
     ['2026-11-24T10:07', 'SLOT_UNAVAILABLE', /isn't available/],
     ['2026-12-24T15:00', 'CLOSED', /^We're closed at 3 PM on Thursday, December 24 for Christmas Eve afternoon\./],
   ])('%s -> %s', async (when, code, sentence) => {
-    deps = makeTestDeps();
+    deps = await makeTestDeps();
     const r = await at(when);
     expect(r.ok).toBe(false);
     expect(r.code).toBe(code);
@@ -146,7 +154,7 @@ describe('book_appointment rules are enforced at write time', () => {
   });
 
   it('an offset in the date-time is honoured (17:30Z is 12:30 local: a break)', async () => {
-    deps = makeTestDeps();
+    deps = await makeTestDeps();
     const r = await at('2026-11-24T17:30:00Z');
     expect(r.code).toBe('OUTSIDE_HOURS');
     const ok = await at('2026-11-24T15:30:00Z');
@@ -154,7 +162,7 @@ describe('book_appointment rules are enforced at write time', () => {
   });
 
   it('a 60-min service with a 15-min after-buffer cannot start 30 min before another booking', async () => {
-    deps = makeTestDeps({
+    deps = await makeTestDeps({
       business: {
         business: { name: 'B', timeZone: 'America/New_York' },
         hours: { tuesday: ['09:00-17:00'] },
@@ -181,7 +189,7 @@ describe('book_appointment rules are enforced at write time', () => {
   });
 
   it('the slot a search offers is bookable, and once booked is no longer offered', async () => {
-    deps = makeTestDeps();
+    deps = await makeTestDeps();
     const found = await call('find_available_slots', { service_name: 'color', start_date: '2026-11-25', max_results: 20 });
     const first = (found.slots as { start: string; staff_ids: string[] }[])[0]!;
     const booked = await call('book_appointment', { ...JANE, service_name: 'color', appointment_datetime: first.start });
@@ -192,7 +200,7 @@ describe('book_appointment rules are enforced at write time', () => {
   });
 
   it('staff is assigned to the free eligible person with the fewest bookings that day', async () => {
-    deps = makeTestDeps();
+    deps = await makeTestDeps();
     const r1 = await call('book_appointment', { ...JANE, appointment_datetime: '2026-11-28T09:00', staff_name: 'Sam' });
     const r2 = await call('book_appointment', { ...JANE, customer_phone: '5550102031', appointment_datetime: '2026-11-28T13:00' });
     expect((r1.appointment as any).staff.id).toBe('sam');
@@ -200,8 +208,8 @@ describe('book_appointment rules are enforced at write time', () => {
   });
 
   it('time off blocks booking', async () => {
-    deps = makeTestDeps();
-    (deps.calendar as import('../../src/calendar/embedded.js').EmbeddedCalendar).addBlock('blk_1', 'sam', local('2026-11-24T09:00'), local('2026-11-24T18:00'), 'Off');
+    deps = await makeTestDeps();
+    await (deps.calendar as import('../../src/calendar/embedded.js').EmbeddedCalendar).addBlock('blk_1', 'sam', local('2026-11-24T09:00'), local('2026-11-24T18:00'), 'Off');
     const r = await call('book_appointment', { ...JANE, staff_name: 'Sam', appointment_datetime: '2026-11-24T10:00' });
     expect(r.code).toBe('SLOT_UNAVAILABLE');
     expect(r.message).toMatch(/^Tuesday, November 24 at 10 AM isn't available with Sam\. How about Wednesday at /);
@@ -219,7 +227,7 @@ describe('book_appointment rules are enforced at write time', () => {
     [{ customer_email: 'not-an-email' }, /^That email address doesn't sound right/],
     [{ date: '2026-11-24' }, /^Sorry, that didn't go through properly on my side/],
   ])('bad input %o is INVALID_ARGUMENT with a sentence', async (patch, sentence) => {
-    deps = makeTestDeps();
+    deps = await makeTestDeps();
     const outcome = await runTool(deps, 'book_appointment', { ...JANE, appointment_datetime: '2026-11-24T10:00', ...patch }, { platform: 'test' });
     expect(outcome.kind).toBe('invalid');
     expect(outcome.result.code).toBe('INVALID_ARGUMENT');
@@ -227,7 +235,7 @@ describe('book_appointment rules are enforced at write time', () => {
   });
 
   it('string arguments (as platforms send them) are parsed; garbage is refused', async () => {
-    deps = makeTestDeps();
+    deps = await makeTestDeps();
     const ok = await runTool(deps, 'list_services', '{}', { platform: 'test' });
     expect(ok.result.ok).toBe(true);
     const bad = await runTool(deps, 'list_services', '{nope', { platform: 'test' });
@@ -246,7 +254,7 @@ describe('cancel, reschedule, list', () => {
   }
 
   it('lists upcoming appointments by phone in any format', async () => {
-    deps = makeTestDeps();
+    deps = await makeTestDeps();
     await bookTwo();
     const r = await call('list_appointments', { customer_phone: '+1 555-010-2030' });
     expect(r.message).toBe('You have 2 upcoming appointments: a haircut with Sam on Tuesday, November 24 at 10 AM and a beard trim with Sam on Wednesday at 3 PM.');
@@ -255,7 +263,7 @@ describe('cancel, reschedule, list', () => {
   });
 
   it('cancel with several upcoming cancels nothing and lists them; with an id cancels that one', async () => {
-    deps = makeTestDeps();
+    deps = await makeTestDeps();
     await bookTwo();
     const amb = await call('cancel_appointment', { customer_phone: '5550102030' });
     expect(amb.code).toBe('AMBIGUOUS');
@@ -272,7 +280,7 @@ describe('cancel, reschedule, list', () => {
   });
 
   it("someone else's appointment id is NOT_FOUND for this phone", async () => {
-    deps = makeTestDeps();
+    deps = await makeTestDeps();
     const r = await call('book_appointment', { ...JANE, appointment_datetime: '2026-11-24T10:00' });
     const id = (r.appointment as { id: string }).id;
     const other = await call('cancel_appointment', { customer_phone: '5550109999', appointment_id: id });
@@ -280,7 +288,7 @@ describe('cancel, reschedule, list', () => {
   });
 
   it('inside the cancellation window a cancel or move is refused', async () => {
-    deps = makeTestDeps();
+    deps = await makeTestDeps();
     await call('book_appointment', { ...JANE, appointment_datetime: '2026-11-24T10:00' });
     deps.clock.set(local('2026-11-24T07:00'));
     const r = await call('cancel_appointment', { customer_phone: '5550102030' });
@@ -291,7 +299,7 @@ describe('cancel, reschedule, list', () => {
   });
 
   it('reschedule moves atomically; a taken time leaves the old appointment in place', async () => {
-    deps = makeTestDeps();
+    deps = await makeTestDeps();
     await call('book_appointment', { ...JANE, appointment_datetime: '2026-11-24T10:00', staff_name: 'Sam' });
     await call('book_appointment', { ...JANE, customer_phone: '5550102031', appointment_datetime: '2026-11-24T14:00', staff_name: 'Sam' });
     const taken = await call('reschedule_appointment', { customer_phone: '5550102030', new_datetime: '2026-11-24T14:00' });
@@ -304,12 +312,12 @@ describe('cancel, reschedule, list', () => {
     const moved = await call('reschedule_appointment', { customer_phone: '5550102030', new_datetime: '2026-11-24T10:15' });
     expect(moved.ok).toBe(true);
     expect(moved.message).toBe('Moved the haircut to Tuesday, November 24 at 10:15 AM with Sam; it was 10 AM.');
-    const events = deps.store.db.prepare(`SELECT start_ms FROM calendar_events WHERE status = 'confirmed' AND customer_phone = '+15550102030'`).all() as { start_ms: number }[];
+    const events = await confirmedEventsOf(deps, '+15550102030');
     expect(events.map((e) => e.start_ms)).toEqual([local('2026-11-24T10:15')]);
   });
 
   it('without a requested staff member, a move can go to someone else who is free', async () => {
-    deps = makeTestDeps();
+    deps = await makeTestDeps();
     await call('book_appointment', { ...JANE, appointment_datetime: '2026-11-24T10:00' }); // Sam (config order)
     await call('book_appointment', { ...JANE, customer_phone: '5550102031', appointment_datetime: '2026-11-24T15:00', staff_name: 'Sam' });
     const r = await call('reschedule_appointment', { customer_phone: '5550102030', new_datetime: '2026-11-24T15:00' });
@@ -317,17 +325,16 @@ describe('cancel, reschedule, list', () => {
     expect((r.appointment as any).staff.id).toBe('priya');
     const upcoming = await call('list_appointments', { customer_phone: '5550102030' });
     expect(upcoming.appointments).toHaveLength(1);
-    const live = deps.store.db.prepare(`SELECT COUNT(*) AS n FROM calendar_events WHERE status = 'confirmed' AND customer_phone = '+15550102030'`).get() as { n: number };
-    expect(live.n).toBe(1);
+    expect(await confirmedEventsOf(deps, '+15550102030')).toHaveLength(1);
   });
 });
 
 describe('call log', () => {
   it('logs every call with platform, ids, caller, args, code and latency', async () => {
-    deps = makeTestDeps();
+    deps = await makeTestDeps();
     await runTool(deps, 'list_services', {}, { platform: 'vapi', callId: 'c1', toolCallId: 't1', callerPhone: '+15550102030' });
     await runTool(deps, 'book_appointment', { service_name: 'x' }, { platform: 'http' });
-    const [second, first] = deps.store.calls.list(10);
+    const [second, first] = await callLog(deps, 10);
     expect(first).toMatchObject({ platform: 'vapi', call_id: 'c1', tool_call_id: 't1', caller: '+15550102030', tool: 'list_services', ok: true, code: null });
     expect(first!.latency_ms).toBeGreaterThanOrEqual(0);
     expect(second).toMatchObject({ platform: 'http', tool: 'book_appointment', ok: false, code: 'INVALID_ARGUMENT', args: { service_name: 'x' } });
@@ -336,7 +343,7 @@ describe('call log', () => {
 
 describe('how many options a search returns and speaks', () => {
   it('max_results above 20 is clamped to 20 and answered (it was refused as "too long")', async () => {
-    deps = makeTestDeps();
+    deps = await makeTestDeps();
     const out = await runTool(deps, 'find_available_slots', { service_name: 'haircut', max_results: 50 }, { platform: 'test' });
     expect(out.result.ok).toBe(true);
     expect(out.result.slots).toHaveLength(20);
@@ -347,7 +354,7 @@ describe('how many options a search returns and speaks', () => {
   });
 
   it('the sentence speaks the best three of the data slots, grouped by day, the date said once', async () => {
-    deps = makeTestDeps();
+    deps = await makeTestDeps();
     for (const max_results of [5, 20]) {
       const out = await runTool(deps, 'find_available_slots', { service_name: 'haircut', max_results }, { platform: 'test' });
       const spoken = (out.say as { params: { starts: number[] } }).params.starts;
@@ -362,7 +369,7 @@ describe('how many options a search returns and speaks', () => {
   });
 
   it('a refusal offers three alternatives or fewer', async () => {
-    deps = makeTestDeps();
+    deps = await makeTestDeps();
     const r = await call('book_appointment', { ...JANE, appointment_datetime: '2026-11-24T10:07' });
     expect((r.alternatives as unknown[]).length).toBe(3);
   });

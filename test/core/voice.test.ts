@@ -24,7 +24,7 @@ const call = async (name: string, args: Record<string, unknown>): Promise<ToolRe
 describe('every sentence', () => {
   it('of a scripted run over three businesses, and of every message code, is speakable and in the second person', async () => {
     const spoken = await scriptedRun();
-    deps = makeTestDeps();
+    deps = await makeTestDeps();
     const ctx = voiceContext(deps);
     for (const code of Object.keys(VOICE) as MessageCode[]) spoken.push({ business: 'samples', tool: 'render', code, message: renderVoice(msg(code, SAMPLES[code] as never), ctx) });
     // The run reaches every result code there is.
@@ -45,14 +45,14 @@ describe('every sentence', () => {
 
 describe('sentences users reported', () => {
   it('a holiday: "We\'re closed on Friday, December 25 for Christmas."', async () => {
-    deps = makeTestDeps();
+    deps = await makeTestDeps();
     const r = await call('book_appointment', { ...JANE, appointment_datetime: '2026-12-25T10:00' });
     expect(r.code).toBe('CLOSED');
     expect(r.message).toMatch(/^We're closed on Friday, December 25 for Christmas\. How about /);
   });
 
   it('a search on a closed day says it is closed and why, then offers the next openings', async () => {
-    deps = makeTestDeps();
+    deps = await makeTestDeps();
     const r = await call('find_available_slots', { service_name: 'haircut', start_date: '2026-12-25' });
     expect(r.message).toBe("We're closed on Friday, December 25 for Christmas, but I have Tuesday, Wednesday or Thursday at 9 AM. Which would you like?");
     const monday = await call('find_available_slots', { service_name: 'haircut', start_date: '2026-11-30' });
@@ -60,7 +60,7 @@ describe('sentences users reported', () => {
   });
 
   it('a search ends by asking you: "Which would you like?", or "Does that work for you?" for one option', async () => {
-    deps = makeTestDeps();
+    deps = await makeTestDeps();
     const many = await call('find_available_slots', { service_name: 'haircut' });
     expect(many.message).toMatch(/ Which would you like\?$/);
     const one = await call('find_available_slots', { service_name: 'haircut', max_results: 1 });
@@ -68,7 +68,7 @@ describe('sentences users reported', () => {
   });
 
   it('the business phone is spoken as the text messages show it: "(212) 555-0100", never "+12125550100"', async () => {
-    deps = makeTestDeps();
+    deps = await makeTestDeps();
     await call('book_appointment', { ...JANE, appointment_datetime: '2026-11-24T10:00' });
     deps.clock.set(deps.clock.now() + 24 * 3600_000);
     const r = await call('cancel_appointment', { customer_phone: '5550102030' });
@@ -82,13 +82,13 @@ describe('sentences users reported', () => {
   });
 
   it('too far ahead says how far we book', async () => {
-    deps = makeTestDeps();
+    deps = await makeTestDeps();
     const r = await call('book_appointment', { ...JANE, appointment_datetime: '2027-01-25T10:00' });
     expect(r.message).toMatch(/^Monday, January 25 is too far out; we book up to 60 days ahead\. How about Friday, January 22 at /);
   });
 
   it('a booking inside the cancellation-notice window warns that changes need a call, naming the phone', async () => {
-    deps = makeTestDeps({ now: '2026-11-24T08:00' });
+    deps = await makeTestDeps({ now: '2026-11-24T08:00' });
     const soon = await call('book_appointment', { ...JANE, appointment_datetime: '2026-11-24T11:00' });
     expect(soon.ok).toBe(true);
     expect(soon.message).toBe('Booked: a haircut with Sam on Tuesday, November 24 at 11 AM, for Jane Doe. As it\'s within 4 hours, any change needs a call to (212) 555-0100.');
@@ -96,14 +96,14 @@ describe('sentences users reported', () => {
     expect(later.message).toBe('Booked: a haircut with Priya on Tuesday, November 24 at 2 PM, for Jane Doe.');
   });
 
-  it('a business without a phone is named instead', () => {
-    deps = makeTestDeps({ business: 'test/fixtures/open-every-day.json' });
+  it('a business without a phone is named instead', async () => {
+    deps = await makeTestDeps({ business: 'test/fixtures/open-every-day.json' });
     const ctx = { ...voiceContext(deps), business: { name: 'Corner Barbers', phoneRegion: 'US' } };
     expect(renderVoice(msg('CANCELLATION_WINDOW', { noticeMinutes: 60, action: 'move' }), ctx)).toBe("That's less than 1 hour away, so I can't move it here; please contact Corner Barbers directly.");
   });
 
   it('validator, unknown-tool, privacy, limit and failure sentences are short and speak to you', async () => {
-    deps = makeTestDeps({ env: { RATE_LIMIT_PHONE_PER_HOUR: '1' } });
+    deps = await makeTestDeps({ env: { RATE_LIMIT_PHONE_PER_HOUR: '1' } });
     expect((await call('launch_rocket', {})).message).toBe("Sorry, I can't do that here. I can find open times, and book, move, cancel or list appointments.");
     expect((await call('book_appointment', { ...JANE, customer_name: undefined, appointment_datetime: '2026-11-24T10:00' })).message).toBe('What name should I put the booking under?');
     const mismatch = await runTool(deps, 'list_appointments', { customer_phone: '5550102030' }, { platform: 'vapi', callerPhone: '+15550109999' });

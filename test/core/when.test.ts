@@ -18,7 +18,7 @@ async function book(appointment_datetime: string, extra: Record<string, unknown>
 
 describe('seconds and fractions', () => {
   it('2026-12-16T14:00:30 with 14:00 free books 14:00 (seconds are dropped)', async () => {
-    deps = makeTestDeps();
+    deps = await makeTestDeps();
     const r = await book('2026-12-16T14:00:30');
     expect(r.ok).toBe(true);
     expect((r.appointment as { start: string }).start).toBe('2026-12-16T14:00:00-05:00');
@@ -28,7 +28,7 @@ describe('seconds and fractions', () => {
   });
 
   it('a refusal never offers the time it refuses', async () => {
-    deps = makeTestDeps();
+    deps = await makeTestDeps();
     const staff = ['Sam', 'Priya', 'Jordan'];
     for (const [i, name] of staff.entries()) expect((await book('2026-12-16T14:00', { staff_name: name, customer_name: `C ${name}`, customer_phone: `555010300${i}` })).ok).toBe(true);
     const r = await book('2026-12-16T14:00:30');
@@ -42,14 +42,14 @@ describe('seconds and fractions', () => {
 
 describe('offsets', () => {
   it.each(['+25:00', '+99:00', '+09:60', '-19:00'])('an impossible offset %s is refused with our sentence about the offset', async (offset) => {
-    deps = makeTestDeps();
+    deps = await makeTestDeps();
     const r = await book(`2026-12-16T14:00${offset}`);
     expect(r.code).toBe('INVALID_ARGUMENT');
     expect(r.message).toBe("Sorry, that time came with a time zone offset that doesn't exist. What time would you like, in our local time?");
   });
 
   it('real offsets are honoured, with or without a colon', async () => {
-    deps = makeTestDeps();
+    deps = await makeTestDeps();
     const r = await book('2026-12-16T19:00:00+00:00');
     expect((r.appointment as { start: string }).start).toBe('2026-12-16T14:00:00-05:00');
     const s = await book('2026-12-16T20:15+0100', { customer_name: 'Ann Roe', customer_phone: '5550102031' });
@@ -59,15 +59,15 @@ describe('offsets', () => {
 
 describe('hour 24', () => {
   it.each(['2026-12-15T24:00', '2026-12-16T24:00:00+00:00'])('%s is refused as not a start time (not "the clocks change", not booked as 7 PM)', async (value) => {
-    deps = makeTestDeps();
+    deps = await makeTestDeps();
     const r = await book(value);
     expect(r.code).toBe('INVALID_ARGUMENT');
     expect(r.message).toBe('24:00 is the end of a day, not a start time. What day and time would you like?');
-    expect(deps.store.appointments.upcomingByPhone('+15550102030', deps.clock.now())).toHaveLength(0);
+    expect(await deps.store.appointments.upcomingByPhone('+15550102030', deps.clock.now())).toHaveLength(0);
   });
 
   it('as the end of a search window, 24:00 is the end of that day', async () => {
-    deps = makeTestDeps();
+    deps = await makeTestDeps();
     const r = (await runTool(deps, 'find_available_slots', { service_name: 'haircut', start_date: '2026-11-24T17:00', end_date: '2026-11-24T24:00', max_results: 20 }, { platform: 'test' })).result;
     expect(r.ok).toBe(true);
     expect((r.slots as { start: string }[]).map((s) => s.start.slice(11, 16))).toEqual(['17:00', '17:15']);
@@ -76,7 +76,7 @@ describe('hour 24', () => {
 
 describe('the clocks change', () => {
   it('is said for a wall time in the spring-forward gap, and only there', async () => {
-    deps = makeTestDeps({ business: 'test/fixtures/open-every-day.json', now: '2027-03-01T08:00' });
+    deps = await makeTestDeps({ business: 'test/fixtures/open-every-day.json', now: '2027-03-01T08:00' });
     const gap = await book('2027-03-14T02:30');
     expect(gap.code).toBe('INVALID_ARGUMENT');
     expect(gap.message).toBe("2:30 AM doesn't exist that day because the clocks change. What other time would work for you?");

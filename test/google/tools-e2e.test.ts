@@ -10,6 +10,7 @@ import { createApp } from '../../src/app.js';
 import type { ManualClock } from '../../src/domain/clock.js';
 import { runTool } from '../../src/tools/registry.js';
 import { local, makeTestDeps, type TestDeps } from '../helpers.js';
+import { allAppointments, countAppointments } from '../support/store.js';
 import { harness, type Harness, seededRandom, STAFF } from './helpers.js';
 
 const CAL = { sam: STAFF[0]!, priya: STAFF[1]!, jordan: STAFF[2]! };
@@ -24,14 +25,14 @@ function demoWithGoogleCalendars() {
 let h: Harness;
 let deps: TestDeps;
 afterEach(async () => {
-  deps?.cleanup();
+  await deps?.cleanup();
   await h?.close();
 });
 
 async function setup(opts: Parameters<typeof harness>[0] = {}, env: Record<string, string> = {}) {
   let clock!: ManualClock;
   h = await harness({ ...opts, provider: { now: () => clock.now(), ...opts.provider } });
-  deps = makeTestDeps({
+  deps = await makeTestDeps({
     business: demoWithGoogleCalendars(),
     env: { RATE_LIMIT_PHONE_PER_HOUR: '0', ...env },
     calendar: (_store, c) => {
@@ -145,13 +146,14 @@ describe('google provider: correctness under load and faults', () => {
     for (const k of codes.keys()) expect(['OK', 'CALENDAR_UNAVAILABLE']).toContain(k);
     expect(codes.get('OK') ?? 0).toBeGreaterThan(150);
 
-    const confirmed = deps.store.db.prepare(`SELECT id, calendar_id FROM appointments WHERE status = 'confirmed'`).all() as { id: string; calendar_id: string }[];
-    expect(deps.store.db.prepare(`SELECT COUNT(*) AS n FROM appointments WHERE status = 'pending'`).get()).toEqual({ n: 0 });
+    const stored = await allAppointments(deps.store);
+    const confirmed = stored.filter((a) => a.status === 'confirmed');
+    expect(stored.filter((a) => a.status === 'pending')).toEqual([]);
     const events = STAFF.flatMap((cal) => live(cal).map((e) => ({ cal, appt: e.extendedProperties?.private?.appointment_id })));
     // No duplicate: one live event per appointment id.
     expect(new Set(events.map((e) => e.appt)).size).toBe(events.length);
     // No orphan either way: the live events are exactly the confirmed appointments, on the right calendar.
-    expect(events.map((e) => `${e.cal}/${e.appt}`).sort()).toEqual(confirmed.map((a) => `${a.calendar_id}/${a.id}`).sort());
+    expect(events.map((e) => `${e.cal}/${e.appt}`).sort()).toEqual(confirmed.map((a) => `${a.calendarId}/${a.id}`).sort());
     console.log(`google chaos: ${JSON.stringify(Object.fromEntries(codes))}, ${events.length} live events`);
   }, 60_000);
 
@@ -178,6 +180,6 @@ describe('google provider: correctness under load and faults', () => {
     const ready = await request(createApp(deps)).get('/readyz');
     expect(ready.status).toBe(503);
     expect(ready.body.calendar.provider).toBe('google');
-    expect(deps.store.db.prepare(`SELECT COUNT(*) AS n FROM appointments`).get()).toEqual({ n: 0 });
+    expect(await countAppointments(deps.store)).toBe(0);
   });
 });

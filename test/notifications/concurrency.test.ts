@@ -1,6 +1,7 @@
 /**
- * Several workers on one database file, and a worker killed mid-batch. Every message body is
- * unique, so the fake's per-text count is the number of SMS a customer would have received.
+ * Several workers on one database (a SQLite file, or Postgres with TEST_STORE=postgres), and a
+ * worker killed mid-batch. Every message body is unique, so the fake's per-text count is the number
+ * of SMS a customer would have received.
  */
 import { type ChildProcess, spawn } from 'node:child_process';
 import { mkdtempSync, rmSync } from 'node:fs';
@@ -9,41 +10,62 @@ import { join } from 'node:path';
 import { pino } from 'pino';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import { ManualClock } from '../../src/domain/clock.js';
-import { Outbox, type OutboxRow } from '../../src/notifications/outbox.js';
+import type { OutboxRow } from '../../src/notifications/outbox.js';
 import { OutboxWorker, type RunSummary } from '../../src/notifications/worker.js';
-import { createStore, type Store } from '../../src/store/index.js';
+import type { BusinessStore, Store } from '../../src/store/index.js';
 import { FakeTelnyx } from '../fakes/telnyx.js';
+import { DEFAULT_STORE, openTestStore, TEST_DATABASE_URL, uniqueBusinessId } from '../helpers.js';
 import { telnyxSenderFor } from './setup.js';
 
 const CHILD = join(import.meta.dirname, 'worker-child.ts');
 const silent = pino({ level: 'silent' });
 
 let dir: string;
-const stores: Store[] = [];
+const closers: (() => Promise<void>)[] = [];
+const opened = new Map<string, Store>();
 const children: ChildProcess[] = [];
 beforeAll(() => {
   dir = mkdtempSync(join(tmpdir(), 'bookline-sms-'));
 });
-afterEach(() => {
+afterEach(async () => {
   for (const c of children.splice(0)) if (c.exitCode === null && c.signalCode === null) c.kill('SIGKILL');
-  for (const s of stores.splice(0)) s.close();
+  await Promise.all(closers.splice(0).map((close) => close()));
+  opened.clear();
 });
 afterAll(() => rmSync(dir, { recursive: true, force: true }));
 
-function openStore(path: string): Store {
-  const s = createStore(path);
-  // Per-commit fsync only guards against power loss, which no test here simulates (a killed process
-  // loses nothing in WAL mode either way); without it these suites run several times faster.
-  s.db.pragma('synchronous = NORMAL');
-  stores.push(s);
-  return s;
+/** One database shared by a test's workers: where it is (file or URL) and the business they serve. */
+interface Shared {
+  db: string;
+  business: string;
+}
+
+function shared(name: string): Shared {
+  return { db: DEFAULT_STORE === 'postgres' ? TEST_DATABASE_URL : join(dir, `${name}.db`), business: uniqueBusinessId() };
+}
+
+/**
+ * The shared database as another instance sees it. On Postgres, a pool of its own. On SQLite, the
+ * process's one store on that file: a second connection in the same process would wait for the
+ * write lock synchronously (busy_timeout) while the first one's transaction waits for the event
+ * loop, so in-process workers share a store and other processes (startChild) bring their own.
+ */
+async function connect(where: Shared): Promise<BusinessStore> {
+  let store = DEFAULT_STORE === 'sqlite' ? opened.get(where.db) : undefined;
+  if (!store) {
+    const t = await openTestStore(DEFAULT_STORE, where.db);
+    closers.push(t.close);
+    store = t.store;
+    opened.set(where.db, store);
+  }
+  return store.forBusiness(where.business);
 }
 
 /** `n` reminders, all due now, each with its own text. */
-function seed(outbox: Outbox, n: number, now: number): void {
-  outbox.db.transaction(() => {
+async function seed(store: BusinessStore, n: number, now: number): Promise<void> {
+  await store.withTransaction(async (tx) => {
     for (let i = 0; i < n; i++) {
-      outbox.enqueue(
+      await tx.outbox.enqueue(
         {
           dedupeKey: `apt_${i}:reminder:60:${now + 3_600_000}`,
           appointmentId: `apt_${i}`,
@@ -59,15 +81,20 @@ function seed(outbox: Outbox, n: number, now: number): void {
         now,
       );
     }
-  })();
+  });
 }
 
-function all(outbox: Outbox): OutboxRow[] {
-  return outbox.db.prepare<[], OutboxRow>('SELECT * FROM sms_outbox ORDER BY id').all();
+async function all(store: BusinessStore): Promise<OutboxRow[]> {
+  return (await store.outbox.list({ limit: 100_000 })).sort((x, y) => x.id - y.id);
 }
 
-function startChild(db: string, fake: FakeTelnyx, concurrency: number, batchSize: number) {
-  const child = spawn(process.execPath, ['--import', 'tsx', CHILD, db, fake.baseURL, fake.apiKey, String(concurrency), String(batchSize)], {
+function worker(store: BusinessStore, fake: FakeTelnyx, opts: { clock: { now(): number }; owner?: string; batchSize?: number; concurrency?: number; resendOnUnknown?: boolean }) {
+  return new OutboxWorker({ outbox: store.outbox, appointments: store.appointments, sender: telnyxSenderFor(fake), logger: silent, ...opts });
+}
+
+function startChild(where: Shared, fake: FakeTelnyx, concurrency: number, batchSize: number) {
+  const args = [where.db, where.business, fake.baseURL, fake.apiKey, String(concurrency), String(batchSize)];
+  const child = spawn(process.execPath, ['--import', 'tsx', CHILD, ...args], {
     stdio: ['ignore', 'pipe', 'pipe'],
   });
   children.push(child);
@@ -96,19 +123,16 @@ function assertNoDuplicates(fake: FakeTelnyx): void {
 }
 
 describe('two workers on one database', () => {
-  it('two connections racing over 500 due reminders send each exactly once', async () => {
+  it('two workers racing over 500 due reminders send each exactly once', async () => {
     const fake = await new FakeTelnyx({ latencyMs: 1 }).start();
     try {
-      const path = join(dir, 'race-in-process.db');
-      const a = openStore(path);
-      const b = openStore(path);
+      const where = shared('race-in-process');
+      const a = await connect(where);
+      const b = await connect(where);
       const clock = new ManualClock(Date.parse('2026-11-23T13:00:00Z'));
-      const outboxA = new Outbox(a.db);
-      const outboxB = new Outbox(b.db);
-      seed(outboxA, 500, clock.now());
-      const worker = (outbox: Outbox, owner: string) =>
-        new OutboxWorker({ outbox, sender: telnyxSenderFor(fake), clock, logger: silent, owner, batchSize: 25, concurrency: 4 });
-      const [sa, sb] = await Promise.all([worker(outboxA, 'A').runUntilIdle(), worker(outboxB, 'B').runUntilIdle()]);
+      await seed(a, 500, clock.now());
+      const run = (store: BusinessStore, owner: string) => worker(store, fake, { clock, owner, batchSize: 25, concurrency: 4 }).runUntilIdle();
+      const [sa, sb] = await Promise.all([run(a, 'A'), run(b, 'B')]);
 
       expect(sa.sent + sb.sent).toBe(500);
       expect(sa.sent).toBeGreaterThan(0);
@@ -116,7 +140,8 @@ describe('two workers on one database', () => {
       expect(fake.messages).toHaveLength(500);
       expect(fake.requests).toBe(500);
       assertNoDuplicates(fake);
-      const rows = all(outboxA);
+      const rows = await all(a);
+      expect(rows).toHaveLength(500);
       expect(rows.every((r) => r.status === 'sent' && r.attempts === 1)).toBe(true);
       const ids = new Map(fake.messages.map((m) => [m.text, m.id]));
       expect(rows.every((r) => ids.get(r.body) === r.provider_message_id)).toBe(true);
@@ -128,15 +153,14 @@ describe('two workers on one database', () => {
   it('a worker in another process and one in this process, racing, send each exactly once', async () => {
     const fake = await new FakeTelnyx({ latencyMs: 5 }).start();
     try {
-      const path = join(dir, 'race-two-processes.db');
-      const mine = openStore(path);
-      const outbox = new Outbox(mine.db);
-      seed(outbox, 500, Date.now());
-      const other = startChild(path, fake, 2, 20);
+      const where = shared('race-two-processes');
+      const mine = await connect(where);
+      await seed(mine, 500, Date.now());
+      const other = startChild(where, fake, 2, 20);
       await other.ready;
       await waitFor(() => fake.requests > 0, 15_000, () => 'child sent nothing');
       const clock = { now: () => Date.now() };
-      const here = await new OutboxWorker({ outbox, sender: telnyxSenderFor(fake), clock, logger: silent, owner: 'parent', batchSize: 20, concurrency: 2 }).runUntilIdle();
+      const here = await worker(mine, fake, { clock, owner: 'parent', batchSize: 20, concurrency: 2 }).runUntilIdle();
       const done = await other.exited;
       expect(done.code, done.err).toBe(0);
       const theirs = JSON.parse(done.out.trim().split('\n').at(-1)!) as RunSummary;
@@ -146,7 +170,7 @@ describe('two workers on one database', () => {
       expect(here.sent + theirs.sent).toBe(500);
       expect(fake.messages).toHaveLength(500);
       assertNoDuplicates(fake);
-      expect(all(outbox).filter((r) => r.status !== 'sent')).toEqual([]);
+      expect((await all(mine)).filter((r) => r.status !== 'sent')).toEqual([]);
     } finally {
       await fake.close();
     }
@@ -154,28 +178,28 @@ describe('two workers on one database', () => {
 });
 
 describe('a worker killed mid-batch', () => {
-  async function killMidBatch(path: string, fake: FakeTelnyx, n: number, concurrency: number) {
-    const store = openStore(path);
-    const outbox = new Outbox(store.db);
-    seed(outbox, n, Date.now());
-    const victim = startChild(path, fake, concurrency, 50);
+  async function killMidBatch(name: string, fake: FakeTelnyx, n: number, concurrency: number) {
+    const where = shared(name);
+    const store = await connect(where);
+    await seed(store, n, Date.now());
+    const victim = startChild(where, fake, concurrency, 50);
     await victim.ready;
     await waitFor(() => fake.requests >= 40, 15_000, () => `only ${fake.requests} sends before the deadline`);
     victim.child.kill('SIGKILL');
     const exit = await victim.exited;
     expect(exit.signal).toBe('SIGKILL');
     fake.latencyMs = 0; // the restarted worker need not be slow
-    const atKill = all(outbox);
+    const atKill = await all(store);
     // The kill really was mid-batch: some sent, some in flight or leased, some untouched.
     expect(atKill.filter((r) => r.status === 'sent').length).toBeGreaterThan(0);
     expect(atKill.filter((r) => r.status === 'pending').length).toBeGreaterThan(0);
-    return { outbox, atKill };
+    return { store, atKill };
   }
 
   it('at most once (default): after restart every row is sent exactly once, or unknown if it was in flight', async () => {
     const fake = await new FakeTelnyx({ latencyMs: 20 }).start();
     try {
-      const { outbox, atKill } = await killMidBatch(join(dir, 'kill-at-most-once.db'), fake, 200, 4);
+      const { store, atKill } = await killMidBatch('kill-at-most-once', fake, 200, 4);
       const inFlight = atKill.filter((r) => r.status === 'sending').map((r) => r.id);
       // Killed with sends in flight (what this test is about), never more than the worker's concurrency.
       expect(inFlight.length).toBeGreaterThan(0);
@@ -183,10 +207,10 @@ describe('a worker killed mid-batch', () => {
 
       // Restart once the dead worker's leases have run out (60 s).
       const clock = new ManualClock(Date.now() + 61_000);
-      const summary = await new OutboxWorker({ outbox, sender: telnyxSenderFor(fake), clock, logger: silent, owner: 'restarted' }).runUntilIdle();
+      const summary = await worker(store, fake, { clock, owner: 'restarted' }).runUntilIdle();
       expect(summary.recovered).toBe(inFlight.length);
 
-      const rows = all(outbox);
+      const rows = await all(store);
       expect(rows).toHaveLength(200);
       const counts = fake.countsByText();
       assertNoDuplicates(fake);
@@ -208,12 +232,13 @@ describe('a worker killed mid-batch', () => {
   it('at least once (SMS_RESEND_ON_UNKNOWN): every row is sent; only the in-flight ones may arrive twice', async () => {
     const fake = await new FakeTelnyx({ latencyMs: 20 }).start();
     try {
-      const { outbox, atKill } = await killMidBatch(join(dir, 'kill-at-least-once.db'), fake, 200, 4);
+      const { store, atKill } = await killMidBatch('kill-at-least-once', fake, 200, 4);
       const inFlight = new Set(atKill.filter((r) => r.status === 'sending').map((r) => r.body));
       const clock = new ManualClock(Date.now() + 61_000);
-      await new OutboxWorker({ outbox, sender: telnyxSenderFor(fake), clock, logger: silent, resendOnUnknown: true }).runUntilIdle();
+      await worker(store, fake, { clock, resendOnUnknown: true }).runUntilIdle();
 
-      const rows = all(outbox);
+      const rows = await all(store);
+      expect(rows).toHaveLength(200);
       expect(rows.every((r) => r.status === 'sent')).toBe(true);
       const counts = fake.countsByText();
       for (const r of rows) {

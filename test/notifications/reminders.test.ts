@@ -15,18 +15,18 @@ beforeAll(async () => {
   fake = await new FakeTelnyx().start();
 });
 afterAll(() => fake.close());
-afterEach(() => {
-  for (const d of open.splice(0)) d.cleanup();
+afterEach(async () => {
+  await Promise.all(open.splice(0).map((d) => d.cleanup()));
 });
 
-function setup(now: string): SmsTestDeps {
-  const d = makeSmsDeps({ fake, now });
+async function setup(now: string): Promise<SmsTestDeps> {
+  const d = await makeSmsDeps({ fake, now });
   open.push(d);
   return d;
 }
 
-const reminders = (d: SmsTestDeps, id: string, status = 'pending'): OutboxRow[] =>
-  d.notifier.outbox.forAppointment(id).filter((r) => r.kind === 'reminder' && r.status === status);
+const reminders = async (d: SmsTestDeps, id: string, status = 'pending'): Promise<OutboxRow[]> =>
+  (await d.notifier.outbox.forAppointment(id)).filter((r) => r.kind === 'reminder' && r.status === status);
 
 /** Runs the worker at `at - 1 min` and at `at`; returns the texts Telnyx received at each. */
 async function stepAround(d: SmsTestDeps, at: number): Promise<{ before: string[]; at: string[] }> {
@@ -41,11 +41,11 @@ async function stepAround(d: SmsTestDeps, at: number): Promise<{ before: string[
 
 describe('reminders across DST', () => {
   it('fall back (Sun 2026-11-01): the 24 h reminder is 24 elapsed hours before, at 11:00 EDT the day before', async () => {
-    const d = setup('2026-10-20T09:00');
+    const d = await setup('2026-10-20T09:00');
     const id = await book(d, '2026-11-01T10:00', { staff_name: 'Sam' });
     await d.notifier.worker.runUntilIdle(); // the confirmation
     const start = local('2026-11-01T10:00');
-    const [r24, r1] = reminders(d, id);
+    const [r24, r1] = await reminders(d, id);
     expect(d.speech.iso(r24!.due_at)).toBe('2026-10-31T11:00:00-04:00');
     expect(r24!.due_at).toBe(Date.parse('2026-10-31T15:00:00Z'));
     expect(start - r24!.due_at).toBe(24 * 60 * MIN);
@@ -57,13 +57,13 @@ describe('reminders across DST', () => {
     const s1 = await stepAround(d, Date.parse('2026-11-01T14:00:00Z'));
     expect(s1.before).toEqual([]);
     expect(s1.at).toHaveLength(1);
-    expect(reminders(d, id, 'sent')).toHaveLength(2);
+    expect(await reminders(d, id, 'sent')).toHaveLength(2);
   });
 
   it('spring forward (Sun 2026-03-08): the 24 h reminder is at 09:00 EST the day before', async () => {
-    const d = setup('2026-02-25T09:00');
+    const d = await setup('2026-02-25T09:00');
     const id = await book(d, '2026-03-08T10:00', { staff_name: 'Sam' });
-    const [r24, r1] = reminders(d, id);
+    const [r24, r1] = await reminders(d, id);
     expect(d.speech.iso(r24!.due_at)).toBe('2026-03-07T09:00:00-05:00');
     expect(d.speech.iso(r1!.due_at)).toBe('2026-03-08T09:00:00-04:00');
     const s24 = await stepAround(d, Date.parse('2026-03-07T14:00:00Z'));
@@ -76,17 +76,17 @@ describe('reminders across DST', () => {
 
 describe('moves and cancels', () => {
   it('a move cancels the old reminders and plans new ones; only the new ones fire', async () => {
-    const d = setup('2026-11-20T09:00');
+    const d = await setup('2026-11-20T09:00');
     const id = await book(d, '2026-11-25T10:00', { staff_name: 'Sam' });
     await d.notifier.worker.runUntilIdle();
-    const old = reminders(d, id);
+    const old = await reminders(d, id);
     await tool(d, 'reschedule_appointment', { appointment_id: id, new_datetime: '2026-11-27T15:30' });
 
-    expect(reminders(d, id, 'cancelled').map((r) => r.id).sort()).toEqual(old.map((r) => r.id).sort());
-    const planned = reminders(d, id);
+    expect((await reminders(d, id, 'cancelled')).map((r) => r.id).sort()).toEqual(old.map((r) => r.id).sort());
+    const planned = await reminders(d, id);
     expect(planned.map((r) => d.speech.iso(r.due_at))).toEqual(['2026-11-26T15:30:00-05:00', '2026-11-27T14:30:00-05:00']);
     expect(planned[0]!.body).toContain('Friday, November 27 at 3:30 PM');
-    const moved = d.notifier.outbox.forAppointment(id).filter((r) => r.kind === 'rescheduled');
+    const moved = (await d.notifier.outbox.forAppointment(id)).filter((r) => r.kind === 'rescheduled');
     expect(moved).toHaveLength(1);
     expect(moved[0]!.body).toBe(
       'Maple Street Salon: your Haircut with Sam has moved to Friday, November 27 at 3:30 PM (was Wednesday, November 25 at 10:00 AM). To cancel or change, call (212) 555-0100.',
@@ -103,26 +103,26 @@ describe('moves and cancels', () => {
   });
 
   it('moving back to the original time revives the cancelled reminder rows; an already-sent one is not sent again', async () => {
-    const d = setup('2026-11-20T09:00');
+    const d = await setup('2026-11-20T09:00');
     const id = await book(d, '2026-11-25T10:00', { staff_name: 'Sam' });
     d.clock.set(local('2026-11-24T10:00'));
     await d.notifier.worker.runUntilIdle(); // confirmation + the 24 h reminder
     await tool(d, 'reschedule_appointment', { appointment_id: id, new_datetime: '2026-11-25T16:00' });
     await tool(d, 'reschedule_appointment', { appointment_id: id, new_datetime: '2026-11-25T10:00' });
-    const all = d.notifier.outbox.forAppointment(id).filter((r) => r.kind === 'reminder');
+    const all = (await d.notifier.outbox.forAppointment(id)).filter((r) => r.kind === 'reminder');
     const back = all.filter((r) => r.appointment_start_ms === local('2026-11-25T10:00'));
     expect(back.map((r) => [r.offset_minutes, r.status])).toEqual([
       [1440, 'sent'],
       [60, 'pending'],
     ]);
     // Two moves, two "moved" texts, even though the second returns to an earlier time.
-    expect(d.notifier.outbox.forAppointment(id).filter((r) => r.kind === 'rescheduled')).toHaveLength(2);
+    expect((await d.notifier.outbox.forAppointment(id)).filter((r) => r.kind === 'rescheduled')).toHaveLength(2);
   });
 
   it('a move to another staff member (new appointment id) stops the old id\'s reminders', async () => {
-    const d = setup('2026-11-20T09:00');
+    const d = await setup('2026-11-20T09:00');
     const id = await book(d, '2026-11-25T10:00'); // no staff asked for: Sam by config order
-    expect(d.store.appointments.get(id)!.staffId).toBe('sam');
+    expect((await d.store.appointments.get(id))!.staffId).toBe('sam');
     // Sam is busy at the new time, so the move goes to Priya as a new appointment.
     await book(d, '2026-11-26T11:00', { staff_name: 'Sam', customer_phone: '+12125550999' });
     const moved = (await tool(d, 'reschedule_appointment', { appointment_id: id, new_datetime: '2026-11-26T11:00' })) as unknown as {
@@ -131,35 +131,35 @@ describe('moves and cancels', () => {
     expect(moved.appointment.staff.id).toBe('priya');
     const newId = moved.appointment.id;
     expect(newId).not.toBe(id);
-    expect(reminders(d, id)).toEqual([]);
-    expect(reminders(d, id, 'cancelled')).toHaveLength(2);
-    expect(reminders(d, newId).map((r) => d.speech.iso(r.due_at))).toEqual(['2026-11-25T11:00:00-05:00', '2026-11-26T10:00:00-05:00']);
-    expect(reminders(d, newId)[0]!.body).toContain('with Priya');
-    const movedText = d.notifier.outbox.forAppointment(newId).filter((r) => r.kind === 'rescheduled');
+    expect(await reminders(d, id)).toEqual([]);
+    expect(await reminders(d, id, 'cancelled')).toHaveLength(2);
+    expect((await reminders(d, newId)).map((r) => d.speech.iso(r.due_at))).toEqual(['2026-11-25T11:00:00-05:00', '2026-11-26T10:00:00-05:00']);
+    expect((await reminders(d, newId))[0]!.body).toContain('with Priya');
+    const movedText = (await d.notifier.outbox.forAppointment(newId)).filter((r) => r.kind === 'rescheduled');
     expect(movedText).toHaveLength(1);
     expect(movedText[0]!.to_phone).toBe(CUSTOMER);
   });
 
   it('a reminder whose appointment moved without telling the outbox (crash before the announcement) is not sent', async () => {
-    const d = setup('2026-11-20T09:00');
+    const d = await setup('2026-11-20T09:00');
     const id = await book(d, '2026-11-25T10:00', { staff_name: 'Sam' });
     await d.notifier.worker.runUntilIdle();
-    const [r24] = reminders(d, id);
+    const [r24] = await reminders(d, id);
     // The booking service moves with emit=false and announces after the calendar agrees; a crash in
     // between leaves the store moved and the outbox unaware.
     const start = local('2026-11-25T15:00');
-    d.store.appointments.move(id, { start, end: start + 45 * MIN, blockStart: start, blockEnd: start + 45 * MIN }, d.clock.now(), false);
+    await d.store.appointments.move(id, { start, end: start + 45 * MIN, blockStart: start, blockEnd: start + 45 * MIN }, d.clock.now(), false);
     d.clock.set(r24!.due_at);
     expect(await d.notifier.worker.runDue()).toMatchObject({ claimed: 1, stale: 1, sent: 0 });
-    expect(d.notifier.outbox.get(r24!.id)).toMatchObject({ status: 'cancelled', last_error: 'the appointment was cancelled or moved' });
+    expect(await d.notifier.outbox.get(r24!.id)).toMatchObject({ status: 'cancelled', last_error: 'the appointment was cancelled or moved' });
   });
 
   it('a cancel stops the reminders and sends one cancellation', async () => {
-    const d = setup('2026-11-20T09:00');
+    const d = await setup('2026-11-20T09:00');
     const id = await book(d, '2026-11-25T10:00', { staff_name: 'Sam' });
-    const planned = reminders(d, id);
+    const planned = await reminders(d, id);
     await tool(d, 'cancel_appointment', { appointment_id: id });
-    expect(reminders(d, id)).toEqual([]);
+    expect(await reminders(d, id)).toEqual([]);
     const n0 = fake.messages.length;
     await d.notifier.worker.runUntilIdle();
     expect(fake.messages.slice(n0).map((m) => m.text)).toEqual([

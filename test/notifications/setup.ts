@@ -33,10 +33,10 @@ export function telnyxSenderFor(fake: FakeTelnyx, timeoutMs = 2000): TelnyxSende
   return new TelnyxSender({ apiKey: fake.apiKey, fromNumber: FROM, baseURL: fake.baseURL, timeoutMs });
 }
 
-export function makeSmsDeps(
+export async function makeSmsDeps(
   opts: TestDepsOptions & { fake?: FakeTelnyx | undefined; notifier?: NotifierOptions; sendTimeoutMs?: number } = {},
-): SmsTestDeps {
-  const deps = makeTestDeps({ business: smsBusiness(), ...opts });
+): Promise<SmsTestDeps> {
+  const deps = await makeTestDeps({ business: smsBusiness(), ...opts });
   const sender = opts.fake ? telnyxSenderFor(opts.fake, opts.sendTimeoutMs) : null;
   // Jitter pinned to a factor of exactly 1, so retry times are exact: 30 s, then 60 s.
   const notifier = createNotifier(deps, {

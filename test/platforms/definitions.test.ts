@@ -204,7 +204,7 @@ describe('GET /tools/definitions and the export command', () => {
   afterEach(() => deps?.cleanup());
 
   it('serves every format over HTTP with the configured base URL, and names the formats on a typo', async () => {
-    deps = makeTestDeps({ env: { PUBLIC_BASE_URL: 'https://book.example.com', TOOLS_API_KEY: 'k' } });
+    deps = await makeTestDeps({ env: { PUBLIC_BASE_URL: 'https://book.example.com', TOOLS_API_KEY: 'k' } });
     const app = createApp(deps);
     for (const format of Object.keys(FORMATS)) {
       const res = await request(app).get(`/tools/definitions?format=${format}`);

@@ -6,6 +6,7 @@ import { createApp } from '../../src/app.js';
 import { toolDefinitions } from '../../src/tools/definitions.js';
 import { TOOLS } from '../../src/tools/registry.js';
 import { makeTestDeps, type TestDeps } from '../helpers.js';
+import { callLog } from '../support/store.js';
 import { lastLogged, listen } from './support.js';
 
 const KEY = 'tools-key-123';
@@ -13,11 +14,11 @@ let deps: TestDeps;
 const closers: Array<() => Promise<void>> = [];
 afterEach(async () => {
   for (const c of closers.splice(0)) await c();
-  deps?.cleanup();
+  await deps?.cleanup();
 });
 
 async function connect(env: Record<string, string>, headers: Record<string, string>) {
-  deps = makeTestDeps({ env });
+  deps = await makeTestDeps({ env });
   const server = await listen(createApp(deps));
   closers.push(server.close);
   const client = new Client({ name: 'bookline-test', version: '1.0.0' });
@@ -72,9 +73,9 @@ describe('MCP (Streamable HTTP, stateless)', () => {
     const cancelled = await client.callTool({ name: 'cancel_appointment', arguments: { customer_phone: phone } });
     expect(cancelled.isError).toBeFalsy();
     expect(parse(cancelled).ok).toBe(true);
-    expect(deps.store.appointments.get((booked.appointment as { id: string }).id)!.status).toBe('cancelled');
+    expect((await deps.store.appointments.get((booked.appointment as { id: string }).id))!.status).toBe('cancelled');
 
-    const log = deps.store.calls.list(20);
+    const log = await callLog(deps, 20);
     expect(log).toHaveLength(7);
     expect(log.every((r) => r.platform === 'mcp' && r.call_id === 'vapi-call-9')).toBe(true);
   });
@@ -85,7 +86,7 @@ describe('MCP (Streamable HTTP, stateless)', () => {
     expect(missing.isError).toBe(true);
     expect(parse(missing)).toMatchObject({ ok: false, code: 'INVALID_ARGUMENT' });
     expect(parse(missing).message).toBe('What name should I put the booking under?');
-    expect(lastLogged(deps)).toMatchObject({ platform: 'mcp', tool: 'book_appointment', ok: false });
+    expect(await lastLogged(deps)).toMatchObject({ platform: 'mcp', tool: 'book_appointment', ok: false });
 
     const closed = await client.callTool({
       name: 'book_appointment',
@@ -100,7 +101,7 @@ describe('MCP (Streamable HTTP, stateless)', () => {
   });
 
   it('rejects a missing or wrong bearer with 401, and malformed JSON with a JSON-RPC parse error', async () => {
-    deps = makeTestDeps({ env: { TOOLS_API_KEY: KEY } });
+    deps = await makeTestDeps({ env: { TOOLS_API_KEY: KEY } });
     const app = createApp(deps);
     const rpc = { jsonrpc: '2.0', id: 1, method: 'tools/list', params: {} };
     const accept = 'application/json, text/event-stream';

@@ -4,7 +4,8 @@ import { afterEach, describe, expect, it } from 'vitest';
 import { createApp } from '../../src/app.js';
 import { lastToolResult, type FakeUpstream, startFakeUpstream, type Step } from '../fakes/openai-upstream.js';
 import { makeTestDeps, type TestDeps } from '../helpers.js';
-import { listen } from './support.js';
+import { callLog } from '../support/store.js';
+import { lastLogged, listen } from './support.js';
 
 const KEY = 'tools-key-123';
 const PHONE = '+12125550123';
@@ -13,13 +14,13 @@ let upstream: FakeUpstream;
 const closers: Array<() => Promise<void>> = [];
 afterEach(async () => {
   for (const c of closers.splice(0)) await c();
-  deps?.cleanup();
+  await deps?.cleanup();
 });
 
 async function setup(script: Step[], env: Record<string, string> = {}) {
   upstream = await startFakeUpstream(script);
   closers.push(upstream.close);
-  deps = makeTestDeps({ env: { OPENAI_BASE_URL: upstream.url, OPENAI_API_KEY: 'upstream-key', OPENAI_MODEL: 'fake-model', TOOLS_API_KEY: KEY, ...env } });
+  deps = await makeTestDeps({ env: { OPENAI_BASE_URL: upstream.url, OPENAI_API_KEY: 'upstream-key', OPENAI_MODEL: 'fake-model', TOOLS_API_KEY: KEY, ...env } });
   const server = await listen(createApp(deps));
   closers.unshift(server.close);
   const client = new OpenAI({
@@ -73,14 +74,14 @@ describe('/v1/chat/completions', () => {
 
     expect(await say('Can I get a haircut tomorrow morning?')).toMatch(/^For a haircut in the morning, I have Tuesday, November 24 at/);
     expect(await say('The first one, please. Ada Lovelace.')).toMatch(/^Booked: a haircut with .+ for Ada Lovelace\.$/);
-    const booked = deps.store.appointments.get(bookedId)!;
+    const booked = (await deps.store.appointments.get(bookedId))!;
     expect(booked).toMatchObject({ status: 'confirmed', customerPhone: PHONE, customerName: 'Ada Lovelace' });
 
     expect(await say('Actually, move it to Wednesday at 2 PM.')).toContain('Wednesday, November 25 at 2 PM');
-    expect(deps.speech.iso(deps.store.appointments.get(bookedId)!.start)).toBe('2026-11-25T14:00:00-05:00');
+    expect(deps.speech.iso((await deps.store.appointments.get(bookedId))!.start)).toBe('2026-11-25T14:00:00-05:00');
 
     expect(await say('Never mind, cancel it.')).toMatch(/cancel/i);
-    expect(deps.store.appointments.get(bookedId)!.status).toBe('cancelled');
+    expect((await deps.store.appointments.get(bookedId))!.status).toBe('cancelled');
 
     // What the upstream saw: our key, our model, our system prompt with today's date, our tools (strict).
     const first = upstream.requests[0]!;
@@ -95,7 +96,7 @@ describe('/v1/chat/completions', () => {
     expect(second.body.messages.at(-2)).toMatchObject({ role: 'assistant', tool_calls: [expect.objectContaining({ id: 'call_1_0' })] });
     expect(second.body.messages.at(-1)).toMatchObject({ role: 'tool', tool_call_id: 'call_1_0' });
 
-    const log = deps.store.calls.list(10).reverse();
+    const log = (await callLog(deps, 10)).reverse();
     expect(log.map((r) => r.tool)).toEqual(['find_available_slots', 'book_appointment', 'reschedule_appointment', 'cancel_appointment']);
     expect(log.every((r) => r.platform === 'openai-chat' && r.call_id === 'chat-call-1' && r.ok)).toBe(true);
     expect(log[1]!.caller).toBe(PHONE);
@@ -120,7 +121,7 @@ describe('/v1/chat/completions', () => {
     expect(finishes).toEqual(['stop']);
     expect(text).toMatch(/^Let me check\. The next opening for a haircut/);
     expect(upstream.requests.every((r) => r.body.stream === true)).toBe(true);
-    expect(deps.store.calls.list(1)[0]).toMatchObject({ tool: 'get_next_available', ok: true });
+    expect(await lastLogged(deps)).toMatchObject({ tool: 'get_next_available', ok: true });
   });
 
   it('finishes a stream that already started with a spoken apology when the upstream fails', async () => {
@@ -160,7 +161,7 @@ describe('/v1/chat/completions', () => {
     const r = await client.chat.completions.create({ model: 'x', messages: [{ role: 'user', content: 'What do you do?' }] });
     expect(r.choices[0]!.message.content).toBe('We offer haircuts and colour.');
     expect(upstream.requests.map((q) => q.body.tool_choice)).toEqual(['auto', 'auto', 'none']);
-    expect(deps.store.calls.list(10)).toHaveLength(2);
+    expect(await callLog(deps, 10)).toHaveLength(2);
   });
 
   it('hands calls to the client\'s own tools back to the client (Vapi endCall)', async () => {
@@ -173,7 +174,7 @@ describe('/v1/chat/completions', () => {
     expect(r.choices[0]!.finish_reason).toBe('tool_calls');
     expect(r.choices[0]!.message.tool_calls).toEqual([{ id: 'call_end', type: 'function', function: { name: 'endCall', arguments: '{}' } }]);
     expect(upstream.requests[0]!.body.tools!.map((t) => t.function!.name)).toContain('endCall');
-    expect(deps.store.calls.list(10)).toHaveLength(0);
+    expect(await callLog(deps, 10)).toHaveLength(0);
   });
 
   it('reads the call and caller from a Vapi custom-LLM body, and speaks a tool failure', async () => {
@@ -184,7 +185,7 @@ describe('/v1/chat/completions', () => {
       .send({ model: 'gpt-4o', messages: [{ role: 'user', content: 'Cancel my appointment' }], call: { id: 'vapi-call-7', customer: { number: '+12125550144' } } });
     expect(res.status).toBe(200);
     expect(res.body.choices[0].message.content).toMatch(/appointment/i);
-    expect(deps.store.calls.list(1)[0]).toMatchObject({ platform: 'openai-chat', call_id: 'vapi-call-7', caller: '+12125550144', ok: false, code: 'NOT_FOUND' });
+    expect(await lastLogged(deps)).toMatchObject({ platform: 'openai-chat', call_id: 'vapi-call-7', caller: '+12125550144', ok: false, code: 'NOT_FOUND' });
   });
 
   it('answers auth, validation and upstream problems in OpenAI\'s error shape', async () => {
@@ -210,7 +211,7 @@ describe('/v1/chat/completions', () => {
   });
 
   it('answers 503 when no upstream model is configured', async () => {
-    deps = makeTestDeps();
+    deps = await makeTestDeps();
     const res = await request(createApp(deps)).post('/v1/chat/completions').send({ messages: [{ role: 'user', content: 'hi' }] });
     expect(res.status).toBe(503);
     expect(res.body.error.message).toMatch(/OPENAI_BASE_URL/);

@@ -4,6 +4,7 @@ import type { Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import type { Express } from 'express';
 import type { TestDeps } from '../helpers.js';
+import { callLog } from '../support/store.js';
 
 export interface TelnyxKeys {
   publicKeyB64: string;
@@ -39,6 +40,6 @@ export async function listen(app: Express): Promise<{ url: string; close(): Prom
   };
 }
 
-export function lastLogged(deps: TestDeps) {
-  return deps.store.calls.list(1)[0];
+export async function lastLogged(deps: TestDeps) {
+  return (await callLog(deps, 1))[0];
 }

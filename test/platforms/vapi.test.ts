@@ -25,7 +25,7 @@ function toolCalls(calls: Array<{ id: string; name: string; args: Record<string,
 
 describe('Vapi server URL (SDK-typed fixtures)', () => {
   it('answers tool-calls with one result per call, in order, as single-line strings', async () => {
-    deps = makeTestDeps({ env: { VAPI_SECRET: SECRET } });
+    deps = await makeTestDeps({ env: { VAPI_SECRET: SECRET } });
     const app = createApp(deps);
     const body = toolCalls([
       { id: 'tc_1', name: 'list_services', args: {} },
@@ -37,11 +37,11 @@ describe('Vapi server URL (SDK-typed fixtures)', () => {
     expect(answer.results!.map((r) => r.toolCallId)).toEqual(['tc_1', 'tc_2']);
     for (const r of answer.results!) expect(r.result).not.toContain('\n');
     expect(JSON.parse(answer.results![1]!.result!)).toMatchObject({ ok: true, appointment: { customer: { phone: '+12125550123' } } });
-    expect(lastLogged(deps)).toMatchObject({ platform: 'vapi', call_id: 'vapi-call-1', tool_call_id: 'tc_2' });
+    expect(await lastLogged(deps)).toMatchObject({ platform: 'vapi', call_id: 'vapi-call-1', tool_call_id: 'tc_2' });
   });
 
   it('rejects a wrong secret with 401, a non-Vapi body with 400, and speaks a tool failure with 200', async () => {
-    deps = makeTestDeps({ env: { VAPI_SECRET: SECRET } });
+    deps = await makeTestDeps({ env: { VAPI_SECRET: SECRET } });
     const app = createApp(deps);
     const body = toolCalls([{ id: 'tc_9', name: 'book_appointment', args: { customer_name: 'Ada', service_name: 'haircut', appointment_datetime: '2026-11-30T10:00' } }]);
     expect((await request(app).post('/webhooks/vapi').set('x-vapi-secret', 'wrong').send(body)).status).toBe(401);

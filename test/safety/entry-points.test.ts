@@ -10,6 +10,7 @@ import { parseEnv } from '../../src/config/env.js';
 import { checkEntryPoints } from '../../src/config/security.js';
 import { signRetell, signVapiHmac } from '../../src/platforms/signatures.js';
 import { makeTestDeps, type TestDeps } from '../helpers.js';
+import { countAppointments } from '../support/store.js';
 import { telnyxHeaders, telnyxKeys } from '../platforms/support.js';
 
 const keys = telnyxKeys();
@@ -57,7 +58,7 @@ describe('Vapi HMAC credential', () => {
   const body = JSON.stringify({ message: { type: 'status-update' } });
 
   it('valid passes; wrong key, tampered body, stale timestamp and missing headers get 401', async () => {
-    deps = makeTestDeps({ env: { VAPI_HMAC_SECRET: HMAC } });
+    deps = await makeTestDeps({ env: { VAPI_HMAC_SECRET: HMAC } });
     const app = createApp(deps);
     const now = deps.clock.now();
     const post = (b: string, h: Record<string, string>) => request(app).post('/webhooks/vapi').set({ 'content-type': 'application/json', ...h }).send(b);
@@ -103,7 +104,7 @@ const senders: Record<string, Sender> = {
 
 describe('across every HTTP entry point', () => {
   it('concurrent bookings of one slot through five entry points: exactly one succeeds', async () => {
-    deps = makeTestDeps({ env: SECRETS });
+    deps = await makeTestDeps({ env: SECRETS });
     const app = createApp(deps);
     const tasks = Object.entries(senders).flatMap(([name, send]) =>
       Array.from({ length: 4 }, (_, i) => {
@@ -114,11 +115,11 @@ describe('across every HTTP entry point', () => {
     const results = await Promise.all(tasks);
     expect(results.filter((r) => r.ok)).toHaveLength(1);
     expect(new Set(results.filter((r) => !r.ok).map((r) => r.code))).toEqual(new Set(['SLOT_UNAVAILABLE']));
-    expect(deps.store.db.prepare(`SELECT COUNT(*) AS n FROM appointments`).get()).toEqual({ n: 1 });
+    expect(await countAppointments(deps.store)).toBe(1);
   });
 
   it('a replayed request on each entry point returns the first answer and books once', async () => {
-    deps = makeTestDeps({ env: SECRETS });
+    deps = await makeTestDeps({ env: SECRETS });
     const app = createApp(deps);
     const hours = ['09:00', '10:00', '11:00', '14:00', '15:00'];
     let i = 0;
@@ -131,7 +132,7 @@ describe('across every HTTP entry point', () => {
       expect(b.appointment?.id).toBe(a.appointment?.id);
       expect(c.appointment?.id).toBe(a.appointment?.id);
     }
-    expect(deps.store.db.prepare(`SELECT COUNT(*) AS n FROM appointments`).get()).toEqual({ n: Object.keys(senders).length });
+    expect(await countAppointments(deps.store)).toBe(Object.keys(senders).length);
   });
 });
 
@@ -145,7 +146,7 @@ describe('caller-id binding on each platform', () => {
   }
 
   it('Telnyx: the number recorded at call start wins over the model’s', async () => {
-    deps = makeTestDeps({ env: SECRETS });
+    deps = await makeTestDeps({ env: SECRETS });
     const app = createApp(deps);
     await janeHasOne(app);
     const start = JSON.stringify({ data: { event_type: 'assistant.initialization', payload: { call_control_id: 'cc-m', telnyx_end_user_target: MALLORY } } });
@@ -156,7 +157,7 @@ describe('caller-id binding on each platform', () => {
   });
 
   it('Retell: the call object’s from_number wins over the model’s', async () => {
-    deps = makeTestDeps({ env: SECRETS });
+    deps = await makeTestDeps({ env: SECRETS });
     const app = createApp(deps);
     await janeHasOne(app);
     const body = JSON.stringify({ name: 'cancel_appointment', call: { call_id: 'r1', direction: 'inbound', from_number: MALLORY }, args: { customer_phone: JANE } });
@@ -166,7 +167,7 @@ describe('caller-id binding on each platform', () => {
   });
 
   it('ElevenLabs: caller_id from the system__caller_id variable wins over the model’s', async () => {
-    deps = makeTestDeps({ env: SECRETS });
+    deps = await makeTestDeps({ env: SECRETS });
     const app = createApp(deps);
     await janeHasOne(app);
     const res = await request(app)

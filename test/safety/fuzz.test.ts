@@ -14,9 +14,9 @@ import { VALIDATOR_WORDS } from '../support/speakable.js';
 const KNOWN = new Set<string>([...ERROR_CODES, 'UNKNOWN_TOOL']);
 
 let deps: TestDeps;
-beforeAll(() => {
+beforeAll(async () => {
   // Limits off: the fuzzer is one very busy caller.
-  deps = makeTestDeps({ env: { RATE_LIMIT_PHONE_PER_HOUR: '0', RATE_LIMIT_IP_PER_MINUTE: '0' } });
+  deps = await makeTestDeps({ env: { RATE_LIMIT_PHONE_PER_HOUR: '0', RATE_LIMIT_IP_PER_MINUTE: '0' } });
 });
 afterAll(() => deps.cleanup());
 

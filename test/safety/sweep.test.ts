@@ -7,7 +7,8 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { DateTime } from 'luxon';
 import { afterAll, expect, it } from 'vitest';
-import { createStore } from '../../src/store/index.js';
+import { DEFAULT_BUSINESS_ID } from '../../src/deps.js';
+import { openStore } from '../../src/store/index.js';
 import { startServer } from '../support/process.js';
 
 const dir = mkdtempSync(join(tmpdir(), 'bookline-sweep-'));
@@ -17,7 +18,8 @@ it('a stale pending reservation made after start-up is released within a few swe
   const dbPath = join(dir, 'sweep.db');
   // Sweeps every TOOL_DEADLINE_MS; stale means older than twice that.
   const server = await startServer({ DATABASE_PATH: dbPath, TOOL_DEADLINE_MS: '500' });
-  const store = createStore(dbPath);
+  const root = await openStore({ path: dbPath });
+  const store = root.forBusiness(DEFAULT_BUSINESS_ID);
   try {
     // 10:00 a week ahead, business time: open every day in the fixture, inside notice and horizon.
     const start = DateTime.now().setZone('America/New_York').plus({ days: 7 }).set({ hour: 10, minute: 0, second: 0, millisecond: 0 });
@@ -25,7 +27,7 @@ it('a stale pending reservation made after start-up is released within a few swe
     const id = 'apt_sweeptest000001';
     // As a process that died between reserving and confirming would leave it (an hour ago, so the
     // test does not depend on two processes agreeing on the clock to the second).
-    const reserved = store.appointments.reserve(
+    const reserved = await store.appointments.reserve(
       {
         id,
         serviceId: 'haircut',
@@ -47,8 +49,8 @@ it('a stale pending reservation made after start-up is released within a few swe
     expect(reserved).toBe(true);
 
     const t0 = Date.now();
-    while (store.appointments.get(id) && Date.now() - t0 < 10_000) await new Promise((r) => setTimeout(r, 100));
-    expect(store.appointments.get(id)).toBeUndefined();
+    while ((await store.appointments.get(id)) && Date.now() - t0 < 10_000) await new Promise((r) => setTimeout(r, 100));
+    expect(await store.appointments.get(id)).toBeUndefined();
     console.log(`sweep: stale reservation released ${Date.now() - t0} ms after it was written`);
 
     const res = await fetch(`http://127.0.0.1:${server.port}/tools/book_appointment`, {
@@ -58,7 +60,7 @@ it('a stale pending reservation made after start-up is released within a few swe
     });
     expect(await res.json()).toMatchObject({ ok: true, appointment: { staff: { id: 'sam' } } });
   } finally {
-    store.close();
+    await root.close();
     server.child.kill('SIGTERM');
     await server.exited;
   }

@@ -9,8 +9,8 @@ import { makeTestDeps, type TestDeps } from '../helpers.js';
 import { MACHINE_TEXT, THIRD_PERSON, VALIDATOR_WORDS } from '../support/speakable.js';
 
 let deps: TestDeps;
-beforeAll(() => {
-  deps = makeTestDeps({ env: { RATE_LIMIT_PHONE_PER_HOUR: '0', RATE_LIMIT_IP_PER_MINUTE: '0' } });
+beforeAll(async () => {
+  deps = await makeTestDeps({ env: { RATE_LIMIT_PHONE_PER_HOUR: '0', RATE_LIMIT_IP_PER_MINUTE: '0' } });
 });
 afterAll(() => deps.cleanup());
 

@@ -43,12 +43,12 @@ describe('speech length', () => {
   it('every message of a broad scripted run is short to listen to: p95 <= 10 s, max <= 15 s', { timeout: 180_000 }, async () => {
     requireTools();
     const spoken = await scriptedRun();
-    const deps = makeTestDeps();
+    const deps = await makeTestDeps();
     const ctx = voiceContext(deps);
     for (const code of Object.keys(SAMPLES) as MessageCode[]) {
       spoken.push({ business: 'samples', tool: 'render', code, message: renderVoice(msg(code, SAMPLES[code] as never), ctx) });
     }
-    deps.cleanup();
+    await deps.cleanup();
 
     // Each distinct sentence is synthesised once; the figures count every message as produced.
     const texts = [...new Set(spoken.map((s) => s.message))];

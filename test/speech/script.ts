@@ -170,16 +170,16 @@ function salonSteps(): Step[] {
 export async function scriptedRun(): Promise<Spoken[]> {
   const out: Spoken[] = [];
   const cleanup: TestDeps[] = [];
-  const deps = (opts: Parameters<typeof makeTestDeps>[0]) => {
-    const d = makeTestDeps(opts);
+  const deps = async (opts: Parameters<typeof makeTestDeps>[0]) => {
+    const d = await makeTestDeps(opts);
     cleanup.push(d);
     return d;
   };
   try {
-    await play(deps({ env: NO_LIMITS }), 'salon', salonSteps(), out);
+    await play(await deps({ env: NO_LIMITS }), 'salon', salonSteps(), out);
 
     // The salon on a Tuesday morning: a booking inside the 4-hour cancellation window, and changes refused there.
-    const tue = deps({ env: NO_LIMITS, now: '2026-11-24T08:00' });
+    const tue = await deps({ env: NO_LIMITS, now: '2026-11-24T08:00' });
     await play(
       tue,
       'salon',
@@ -192,16 +192,16 @@ export async function scriptedRun(): Promise<Spoken[]> {
       out,
     );
 
-    const limited = deps({ env: { RATE_LIMIT_PHONE_PER_HOUR: '1' } });
+    const limited = await deps({ env: { RATE_LIMIT_PHONE_PER_HOUR: '1' } });
     await play(limited, 'salon', [['book_appointment', { ...JANE, appointment_datetime: '2026-11-24T10:00' }], ['book_appointment', { ...JANE, appointment_datetime: '2026-11-25T10:00' }]], out);
 
-    const unreadable = deps({ env: NO_LIMITS, calendar: (store, clock) => new UnreadableCalendar(store.db, () => clock.now()) });
+    const unreadable = await deps({ env: NO_LIMITS, calendar: (store, clock) => new UnreadableCalendar(store.calendarEvents, () => clock.now()) });
     await play(unreadable, 'salon', [['find_available_slots', { service_name: 'haircut' }], ['book_appointment', { ...JANE, appointment_datetime: '2026-11-24T10:00' }]], out);
-    const broken = deps({ env: NO_LIMITS, calendar: (store, clock): CalendarProvider => new BrokenCalendar(store.db, () => clock.now()) });
+    const broken = await deps({ env: NO_LIMITS, calendar: (store, clock): CalendarProvider => new BrokenCalendar(store.calendarEvents, () => clock.now()) });
     await play(broken, 'salon', [['get_next_available', { service_name: 'haircut' }]], out);
 
     // The spa: 1,000 services, 12 staff, 24-hour clock.
-    const spa = deps({ env: NO_LIMITS, business: spaBusiness(), now: '2026-11-23T08:00' });
+    const spa = await deps({ env: NO_LIMITS, business: spaBusiness(), now: '2026-11-23T08:00' });
     const SPA_PHONE = '020 7946 0123';
     const spaBook = (when: string, extra: Record<string, unknown> = {}): Step => ['book_appointment', { customer_name: 'Olivia Bennett', customer_phone: SPA_PHONE, service_name: 'Classic massage', appointment_datetime: when, ...extra }];
     await play(
@@ -228,7 +228,7 @@ export async function scriptedRun(): Promise<Spoken[]> {
     );
 
     // The always-open shop with no phone.
-    const shop = deps({ env: NO_LIMITS, business: shopBusiness(), now: '2026-11-23T08:00' });
+    const shop = await deps({ env: NO_LIMITS, business: shopBusiness(), now: '2026-11-23T08:00' });
     await play(
       shop,
       'shop',
@@ -246,7 +246,7 @@ export async function scriptedRun(): Promise<Spoken[]> {
       out,
     );
   } finally {
-    for (const d of cleanup) d.cleanup();
+    await Promise.all(cleanup.map((d) => d.cleanup()));
   }
   return out;
 }

@@ -1,0 +1,283 @@
+/**
+ * What the domain may ask of storage. Nothing outside src/store/ sees a driver, a handle or SQL:
+ * modules take these interfaces, and src/store/sql/ implements them twice (SQLite and Postgres)
+ * from one set of queries.
+ *
+ * Every repository is scoped to one business (`Store.forBusiness`): no method can read or change
+ * another business's rows, whatever id it is given.
+ *
+ * A unit of work (`withTransaction`) commits a booking change and the messages it plans together
+ * or not at all. Inside it, only store calls may be awaited: no calendar or network I/O, since the
+ * transaction holds the write lock (SQLite) or a pooled connection (Postgres) while it runs.
+ */
+import type { Appointment } from '../domain/appointment.js';
+
+export type AppointmentChange =
+  | { kind: 'booked'; appointment: Appointment }
+  | { kind: 'rescheduled'; appointment: Appointment; previous: Appointment }
+  | { kind: 'cancelled'; appointment: Appointment };
+
+/** Runs inside the transaction of the change, with that transaction's repositories. */
+export type ChangeListener = (change: AppointmentChange, tx: Repos) => Promise<void>;
+
+export type NewAppointment = Omit<Appointment, 'status' | 'eventId' | 'createdAt' | 'updatedAt' | 'cancelledAt' | 'cancelReason' | 'requestKey'> & {
+  requestKey?: string | null;
+};
+
+export interface BlockTimes {
+  start: number;
+  end: number;
+  blockStart: number;
+  blockEnd: number;
+}
+
+export interface AppointmentRepo {
+  get(id: string): Promise<Appointment | undefined>;
+  /**
+   * Takes the staff member's time as a pending appointment unless another live appointment of the
+   * same staff member overlaps its blocked interval; false on conflict. Holds across processes.
+   */
+  reserve(a: NewAppointment, now: number): Promise<boolean>;
+  /** The calendar holds the event: the booking is real. Durable when this resolves. */
+  confirm(id: string, eventId: string, now: number, announce?: boolean): Promise<Appointment>;
+  /** Gives back a reservation whose calendar write failed. */
+  release(id: string): Promise<void>;
+  /** Moves a confirmed appointment unless the new time overlaps another; undefined on conflict. */
+  move(id: string, times: BlockTimes, now: number, announce?: boolean): Promise<Appointment | undefined>;
+  /** Emits the reschedule for a move made with `announce = false`, once the calendar agreed. */
+  announceMove(appointment: Appointment, previous: Appointment): Promise<void>;
+  cancel(id: string, reason: string | null, now: number, announce?: boolean): Promise<Appointment | undefined>;
+  upcomingByPhone(phoneE164: string, now: number): Promise<Appointment[]>;
+  /** Live bookings per staff member starting in [from, to): used to spread work fairly. */
+  countByStaff(from: number, to: number): Promise<Map<string, number>>;
+  byRequestKey(key: string): Promise<Appointment | undefined>;
+  stalePending(olderThan: number): Promise<Appointment[]>;
+  list(from: number, to: number, limit: number): Promise<Appointment[]>;
+  /** Start of the appointment if it is still confirmed (reminders check this before sending). */
+  liveStart(id: string): Promise<{ status: string; start: number } | undefined>;
+}
+
+/** Events of the embedded calendar: appointments and blocks (time off). */
+export interface CalendarEventRow {
+  id: string;
+  calendarId: string;
+  kind: 'appointment' | 'block';
+  appointmentId: string | null;
+  start: number;
+  end: number;
+  blockStart: number;
+  blockEnd: number;
+  summary: string;
+  description: string;
+  customerPhone: string | null;
+  serviceId: string | null;
+}
+
+export interface CalendarEventRepo {
+  /** Busy intervals (buffers included) of each calendar overlapping [from, to), sorted by start. */
+  busy(calendarIds: readonly string[], from: number, to: number): Promise<Map<string, { start: number; end: number }[]>>;
+  byAppointment(appointmentId: string): Promise<{ id: string; status: string } | undefined>;
+  /** False when an event with this id exists already. */
+  insert(e: CalendarEventRow, now: number): Promise<boolean>;
+  move(calendarId: string, id: string, t: BlockTimes, now: number): Promise<boolean>;
+  cancel(calendarId: string, id: string, now: number): Promise<void>;
+  cancelBlock(id: string, now: number): Promise<boolean>;
+  /** Blocks that have not ended by `now`. */
+  blocks(now: number): Promise<CalendarEventRow[]>;
+  get(calendarId: string, id: string): Promise<(CalendarEventRow & { status: string }) | undefined>;
+}
+
+export type Claim =
+  | { state: 'claimed' }
+  | { state: 'done'; resultJson: string; sameArgs: boolean }
+  | { state: 'pending'; sameArgs: boolean };
+
+export interface IdempotencyRepo {
+  /** `staleBefore`: a pending claim older than this belonged to a process that died; it is taken over. */
+  claim(key: string, tool: string, argsHash: string, now: number, staleBefore?: number): Promise<Claim>;
+  peek(key: string): Promise<Claim | undefined>;
+  complete(key: string, resultJson: string): Promise<void>;
+  release(key: string): Promise<void>;
+  purgeOlderThan(cutoff: number): Promise<number>;
+}
+
+export interface ToolCallLogEntry {
+  at: number;
+  platform: string;
+  callId: string | null;
+  toolCallId: string | null;
+  caller: string | null;
+  tool: string;
+  args: unknown;
+  ok: boolean;
+  code: string | null;
+  result: unknown;
+  latencyMs: number;
+  replayed: boolean;
+}
+
+export interface ToolCallRow {
+  id: number;
+  at: string;
+  platform: string;
+  call_id: string | null;
+  tool_call_id: string | null;
+  caller: string | null;
+  tool: string;
+  args: unknown;
+  ok: boolean;
+  code: string | null;
+  result: unknown;
+  latency_ms: number;
+  replayed: boolean;
+}
+
+export interface CallLogRepo {
+  /**
+   * Queues the row and writes it with the next batch (see CallLogBatcher). `durable` waits until the
+   * batch holding it is committed: mutating calls use it, read-only calls do not.
+   */
+  record(e: ToolCallLogEntry, opts?: { durable?: boolean }): Promise<void>;
+  /** Newest first. Pass the smallest id of the previous page as `beforeId` for the next one. */
+  list(limit: number, beforeId?: number): Promise<ToolCallRow[]>;
+  purgeOlderThan(cutoff: number): Promise<number>;
+  /** Writes every queued row (of any business) now. */
+  flush(): Promise<void>;
+}
+
+export type OutboxStatus = 'pending' | 'sending' | 'sent' | 'failed' | 'unknown' | 'cancelled' | 'skipped' | 'expired';
+export const OUTBOX_STATUSES: readonly OutboxStatus[] = ['pending', 'sending', 'sent', 'failed', 'unknown', 'cancelled', 'skipped', 'expired'];
+export type MessageKind = 'booked' | 'rescheduled' | 'cancelled' | 'reminder';
+
+export interface NewMessage {
+  /** Same key = same message: a second enqueue is ignored (or revives a cancelled reminder). */
+  dedupeKey: string;
+  appointmentId: string | null;
+  kind: MessageKind;
+  audience: 'customer' | 'staff';
+  offsetMinutes?: number | null;
+  appointmentStart?: number | null;
+  to: string;
+  body: string;
+  dueAt: number;
+  /** Not sent at or after this instant (a reminder once the appointment has started). */
+  expiresAt?: number | null;
+}
+
+export interface OutboxRow {
+  id: number;
+  dedupe_key: string;
+  appointment_id: string | null;
+  kind: MessageKind;
+  audience: 'customer' | 'staff';
+  offset_minutes: number | null;
+  appointment_start_ms: number | null;
+  to_phone: string;
+  body: string;
+  status: OutboxStatus;
+  due_at: number;
+  expires_at: number | null;
+  attempts: number;
+  lease_owner: string | null;
+  lease_until: number | null;
+  provider: string | null;
+  provider_message_id: string | null;
+  last_error: string | null;
+  created_at: number;
+  updated_at: number;
+  sent_at: number | null;
+}
+
+export type EnqueueResult = 'inserted' | 'revived' | 'exists';
+
+/** The notification outbox; its life cycle is described in src/notifications/outbox.ts. */
+export interface OutboxRepo {
+  enqueue(m: NewMessage, now: number): Promise<EnqueueResult>;
+  cancelPendingReminders(appointmentId: string, now: number): Promise<number>;
+  /** Leases up to `limit` due rows to `owner`; two workers on any instances never lease the same row. */
+  claim(owner: string, now: number, leaseMs: number, limit: number): Promise<OutboxRow[]>;
+  recoverAbandoned(now: number, opts: { resend: boolean; maxAttempts: number }): Promise<OutboxRow[]>;
+  beginAttempt(id: number, owner: string, now: number, leaseMs: number): Promise<number | undefined>;
+  markSent(id: number, attempt: number, provider: string, providerId: string, now: number): Promise<boolean>;
+  markRetry(id: number, attempt: number, dueAt: number, error: string, now: number): Promise<boolean>;
+  markFailed(id: number, attempt: number, error: string, now: number): Promise<boolean>;
+  markUnknown(id: number, attempt: number, error: string, now: number): Promise<boolean>;
+  finishUnsent(id: number, owner: string, status: 'skipped' | 'expired' | 'cancelled', reason: string, now: number): Promise<boolean>;
+  requeue(id: number, now: number): Promise<boolean>;
+  get(id: number): Promise<OutboxRow | undefined>;
+  byKey(key: string): Promise<OutboxRow | undefined>;
+  forAppointment(appointmentId: string): Promise<OutboxRow[]>;
+  counts(): Promise<Record<OutboxStatus, number>>;
+  nextDue(): Promise<number | undefined>;
+  list(opts: { status?: OutboxStatus | undefined; limit: number; before?: number | undefined }): Promise<OutboxRow[]>;
+}
+
+/** Telnyx call_control_id -> caller number, as reported at call start. */
+export interface CallContextRepo {
+  remember(callId: string, caller: string | undefined, now: number, ttlMs: number): Promise<void>;
+  callerOf(callId: string, now: number, ttlMs: number): Promise<string | undefined>;
+}
+
+/** Sliding-window counters shared by every instance (abuse limits on appointment changes). */
+export interface RateLimitRepo {
+  /** Records a hit for `key` unless `max` hits already fall in the window; false when refused. */
+  take(key: string, max: number, windowMs: number, now: number): Promise<boolean>;
+}
+
+export interface Repos {
+  appointments: AppointmentRepo;
+  calendarEvents: CalendarEventRepo;
+  idempotency: IdempotencyRepo;
+  calls: CallLogRepo;
+  outbox: OutboxRepo;
+  callContext: CallContextRepo;
+  rateLimits: RateLimitRepo;
+}
+
+/** One business's view of the store. Methods outside a unit of work each commit on their own. */
+export interface BusinessStore extends Repos {
+  readonly businessId: string;
+  withTransaction<T>(fn: (tx: Repos) => Promise<T>): Promise<T>;
+  /** Listeners run inside the transaction of every announced appointment change of this business. Returns the unsubscribe. */
+  onAppointmentChange(listener: ChangeListener): () => void;
+}
+
+export type BusinessStatus = 'active' | 'disabled';
+
+export interface BusinessRecord {
+  id: string;
+  slug: string;
+  status: BusinessStatus;
+  /** The business file content, as validated by the business file schema. */
+  configJson: string;
+  /** Platform secrets, sealed; null when none are set. */
+  secretsSealed: string | null;
+  version: number;
+  createdAt: number;
+  updatedAt: number;
+}
+
+/** The operator's table of businesses: not scoped, since it is what scopes everything else. */
+export interface BusinessRecordRepo {
+  /** False when the id or the slug is taken. */
+  create(r: Omit<BusinessRecord, 'version' | 'createdAt' | 'updatedAt'>, now: number): Promise<boolean>;
+  /** Changes the given fields and bumps the version; undefined when there is no such business. */
+  update(id: string, change: Partial<Pick<BusinessRecord, 'slug' | 'status' | 'configJson' | 'secretsSealed'>>, now: number): Promise<BusinessRecord | undefined>;
+  get(id: string): Promise<BusinessRecord | undefined>;
+  bySlug(slug: string): Promise<BusinessRecord | undefined>;
+  list(): Promise<BusinessRecord[]>;
+  /** id -> version of every business: what an instance polls to notice changes made elsewhere. */
+  versions(): Promise<Map<string, number>>;
+}
+
+export interface Store {
+  readonly kind: 'sqlite' | 'postgres';
+  readonly businesses: BusinessRecordRepo;
+  /** Where it is, for logs and messages: a file path, or the Postgres URL without its password. */
+  readonly location: string;
+  forBusiness(businessId: string): BusinessStore;
+  /** Writes what is queued (call-log rows), then closes connections. */
+  close(): Promise<void>;
+  /** Writes queued call-log rows now. */
+  flush(): Promise<void>;
+}

@@ -1,0 +1,404 @@
+/**
+ * Schema, per engine. Append-only: add a migration, never edit one that has shipped.
+ *
+ * SQLite keeps the history of files written by earlier versions (core 1-2, then the
+ * `notifications` and `telnyx` namespaces that used to live beside their modules), then core 3
+ * brings every table into the multi-business shape. Postgres starts in that shape.
+ *
+ * Times are epoch milliseconds (BIGINT on Postgres), flags are 0/1 integers on both engines so the
+ * shared queries read the same values back.
+ */
+export interface Migration {
+  namespace: string;
+  version: number;
+  sql: string;
+}
+
+const SQLITE_CORE_1 = `
+  CREATE TABLE appointments (
+    id              TEXT PRIMARY KEY,
+    status          TEXT NOT NULL CHECK (status IN ('pending', 'confirmed', 'cancelled')),
+    service_id      TEXT NOT NULL,
+    staff_id        TEXT NOT NULL,
+    staff_requested INTEGER NOT NULL DEFAULT 0,
+    calendar_id     TEXT NOT NULL,
+    event_id        TEXT,
+    start_ms        INTEGER NOT NULL,
+    end_ms          INTEGER NOT NULL,
+    block_start_ms  INTEGER NOT NULL,
+    block_end_ms    INTEGER NOT NULL,
+    customer_name   TEXT NOT NULL,
+    customer_phone  TEXT NOT NULL,
+    customer_email  TEXT,
+    notes           TEXT,
+    source          TEXT,
+    created_at      INTEGER NOT NULL,
+    updated_at      INTEGER NOT NULL,
+    cancelled_at    INTEGER,
+    cancel_reason   TEXT
+  );
+  CREATE INDEX appointments_staff_end ON appointments (staff_id, block_end_ms) WHERE status != 'cancelled';
+  CREATE INDEX appointments_phone_start ON appointments (customer_phone, start_ms);
+  CREATE INDEX appointments_start ON appointments (start_ms);
+
+  CREATE TABLE calendar_events (
+    id              TEXT PRIMARY KEY,
+    calendar_id     TEXT NOT NULL,
+    kind            TEXT NOT NULL CHECK (kind IN ('appointment', 'block')),
+    appointment_id  TEXT UNIQUE,
+    status          TEXT NOT NULL CHECK (status IN ('confirmed', 'cancelled')),
+    start_ms        INTEGER NOT NULL,
+    end_ms          INTEGER NOT NULL,
+    block_start_ms  INTEGER NOT NULL,
+    block_end_ms    INTEGER NOT NULL,
+    summary         TEXT NOT NULL DEFAULT '',
+    description     TEXT NOT NULL DEFAULT '',
+    customer_phone  TEXT,
+    service_id      TEXT,
+    created_at      INTEGER NOT NULL,
+    updated_at      INTEGER NOT NULL
+  );
+  CREATE INDEX calendar_events_busy ON calendar_events (calendar_id, block_end_ms) WHERE status = 'confirmed';
+  CREATE INDEX calendar_events_phone ON calendar_events (customer_phone) WHERE status = 'confirmed';
+
+  CREATE TABLE tool_calls (
+    id            INTEGER PRIMARY KEY AUTOINCREMENT,
+    at_ms         INTEGER NOT NULL,
+    platform      TEXT NOT NULL,
+    call_id       TEXT,
+    tool_call_id  TEXT,
+    caller        TEXT,
+    tool          TEXT NOT NULL,
+    args_json     TEXT NOT NULL,
+    ok            INTEGER NOT NULL,
+    code          TEXT,
+    result_json   TEXT NOT NULL,
+    latency_ms    REAL NOT NULL,
+    replayed      INTEGER NOT NULL DEFAULT 0
+  );
+  CREATE INDEX tool_calls_at ON tool_calls (at_ms);
+
+  CREATE TABLE idempotency (
+    key          TEXT PRIMARY KEY,
+    tool         TEXT NOT NULL,
+    args_hash    TEXT NOT NULL,
+    state        TEXT NOT NULL CHECK (state IN ('pending', 'done')),
+    result_json  TEXT,
+    created_at   INTEGER NOT NULL
+  );
+  CREATE INDEX idempotency_created ON idempotency (created_at);
+`;
+
+const SQLITE_CORE_2 = `
+  ALTER TABLE appointments ADD COLUMN request_key TEXT;
+  CREATE UNIQUE INDEX appointments_request_key ON appointments (request_key) WHERE request_key IS NOT NULL;
+`;
+
+const OUTBOX_COLUMNS = (id: string, ms: string) => `
+    id                   ${id},
+    business_id          TEXT NOT NULL DEFAULT 'default',
+    dedupe_key           TEXT NOT NULL,
+    appointment_id       TEXT,
+    kind                 TEXT NOT NULL CHECK (kind IN ('booked', 'rescheduled', 'cancelled', 'reminder')),
+    audience             TEXT NOT NULL CHECK (audience IN ('customer', 'staff')),
+    offset_minutes       INTEGER,
+    appointment_start_ms ${ms},
+    to_phone             TEXT NOT NULL,
+    body                 TEXT NOT NULL,
+    status               TEXT NOT NULL CHECK (status IN ('pending', 'sending', 'sent', 'failed', 'unknown', 'cancelled', 'skipped', 'expired')),
+    due_at               ${ms} NOT NULL,
+    expires_at           ${ms},
+    attempts             INTEGER NOT NULL DEFAULT 0,
+    lease_owner          TEXT,
+    lease_until          ${ms},
+    provider             TEXT,
+    provider_message_id  TEXT,
+    last_error           TEXT,
+    created_at           ${ms} NOT NULL,
+    updated_at           ${ms} NOT NULL,
+    sent_at              ${ms},
+    UNIQUE (business_id, dedupe_key)`;
+
+const OUTBOX_INDEXES = `
+  CREATE INDEX sms_outbox_due ON sms_outbox (due_at) WHERE status = 'pending';
+  CREATE INDEX sms_outbox_inflight ON sms_outbox (lease_until) WHERE status = 'sending';
+  CREATE INDEX sms_outbox_appointment ON sms_outbox (business_id, appointment_id) WHERE status = 'pending';
+  CREATE INDEX sms_outbox_status ON sms_outbox (business_id, status, id);
+`;
+
+/**
+ * Core 3: every row belongs to a business ('default' for rows written before), and every key is
+ * unique per business only. SQLite cannot change a primary key or an inline UNIQUE in place, so
+ * the tables whose keys change are rebuilt (the shape Postgres starts with); rows are copied as
+ * they are.
+ */
+const SQLITE_CORE_3 = `
+  CREATE TABLE appointments_v3 (
+    business_id     TEXT NOT NULL,
+    id              TEXT NOT NULL,
+    status          TEXT NOT NULL CHECK (status IN ('pending', 'confirmed', 'cancelled')),
+    service_id      TEXT NOT NULL,
+    staff_id        TEXT NOT NULL,
+    staff_requested INTEGER NOT NULL DEFAULT 0,
+    calendar_id     TEXT NOT NULL,
+    event_id        TEXT,
+    start_ms        INTEGER NOT NULL,
+    end_ms          INTEGER NOT NULL,
+    block_start_ms  INTEGER NOT NULL,
+    block_end_ms    INTEGER NOT NULL,
+    customer_name   TEXT NOT NULL,
+    customer_phone  TEXT NOT NULL,
+    customer_email  TEXT,
+    notes           TEXT,
+    source          TEXT,
+    created_at      INTEGER NOT NULL,
+    updated_at      INTEGER NOT NULL,
+    cancelled_at    INTEGER,
+    cancel_reason   TEXT,
+    request_key     TEXT,
+    PRIMARY KEY (business_id, id)
+  );
+  INSERT INTO appointments_v3 SELECT 'default', id, status, service_id, staff_id, staff_requested, calendar_id, event_id, start_ms, end_ms,
+    block_start_ms, block_end_ms, customer_name, customer_phone, customer_email, notes, source, created_at, updated_at, cancelled_at,
+    cancel_reason, request_key FROM appointments;
+  DROP TABLE appointments;
+  ALTER TABLE appointments_v3 RENAME TO appointments;
+  CREATE INDEX appointments_staff_end ON appointments (business_id, staff_id, block_end_ms) WHERE status != 'cancelled';
+  CREATE INDEX appointments_phone_start ON appointments (business_id, customer_phone, start_ms);
+  CREATE INDEX appointments_start ON appointments (business_id, start_ms);
+  CREATE INDEX appointments_pending ON appointments (created_at) WHERE status = 'pending';
+  CREATE UNIQUE INDEX appointments_request_key ON appointments (business_id, request_key) WHERE request_key IS NOT NULL;
+
+  CREATE TABLE calendar_events_v3 (
+    business_id     TEXT NOT NULL,
+    id              TEXT NOT NULL,
+    calendar_id     TEXT NOT NULL,
+    kind            TEXT NOT NULL CHECK (kind IN ('appointment', 'block')),
+    appointment_id  TEXT,
+    status          TEXT NOT NULL CHECK (status IN ('confirmed', 'cancelled')),
+    start_ms        INTEGER NOT NULL,
+    end_ms          INTEGER NOT NULL,
+    block_start_ms  INTEGER NOT NULL,
+    block_end_ms    INTEGER NOT NULL,
+    summary         TEXT NOT NULL DEFAULT '',
+    description     TEXT NOT NULL DEFAULT '',
+    customer_phone  TEXT,
+    service_id      TEXT,
+    created_at      INTEGER NOT NULL,
+    updated_at      INTEGER NOT NULL,
+    PRIMARY KEY (business_id, id),
+    UNIQUE (business_id, appointment_id)
+  );
+  INSERT INTO calendar_events_v3 SELECT 'default', id, calendar_id, kind, appointment_id, status, start_ms, end_ms, block_start_ms, block_end_ms,
+    summary, description, customer_phone, service_id, created_at, updated_at FROM calendar_events;
+  DROP TABLE calendar_events;
+  ALTER TABLE calendar_events_v3 RENAME TO calendar_events;
+  CREATE INDEX calendar_events_busy ON calendar_events (business_id, calendar_id, block_end_ms) WHERE status = 'confirmed';
+  CREATE INDEX calendar_events_blocks ON calendar_events (business_id, end_ms) WHERE kind = 'block' AND status = 'confirmed';
+
+  ALTER TABLE tool_calls ADD COLUMN business_id TEXT NOT NULL DEFAULT 'default';
+  CREATE INDEX tool_calls_business ON tool_calls (business_id, id);
+
+  CREATE TABLE idempotency_v3 (
+    business_id  TEXT NOT NULL,
+    key          TEXT NOT NULL,
+    tool         TEXT NOT NULL,
+    args_hash    TEXT NOT NULL,
+    state        TEXT NOT NULL CHECK (state IN ('pending', 'done')),
+    result_json  TEXT,
+    created_at   INTEGER NOT NULL,
+    PRIMARY KEY (business_id, key)
+  );
+  INSERT INTO idempotency_v3 SELECT 'default', key, tool, args_hash, state, result_json, created_at FROM idempotency;
+  DROP TABLE idempotency;
+  ALTER TABLE idempotency_v3 RENAME TO idempotency;
+  CREATE INDEX idempotency_created ON idempotency (created_at);
+
+  CREATE TABLE sms_outbox_v3 (${OUTBOX_COLUMNS('INTEGER PRIMARY KEY AUTOINCREMENT', 'INTEGER')});
+  INSERT INTO sms_outbox_v3 (id, business_id, dedupe_key, appointment_id, kind, audience, offset_minutes, appointment_start_ms, to_phone, body,
+      status, due_at, expires_at, attempts, lease_owner, lease_until, provider, provider_message_id, last_error, created_at, updated_at, sent_at)
+    SELECT id, 'default', dedupe_key, appointment_id, kind, audience, offset_minutes, appointment_start_ms, to_phone, body,
+      status, due_at, expires_at, attempts, lease_owner, lease_until, provider, provider_message_id, last_error, created_at, updated_at, sent_at
+    FROM sms_outbox;
+  DROP TABLE sms_outbox;
+  ALTER TABLE sms_outbox_v3 RENAME TO sms_outbox;
+  ${OUTBOX_INDEXES}
+
+  CREATE TABLE telnyx_calls_v3 (
+    business_id     TEXT NOT NULL,
+    call_control_id TEXT NOT NULL,
+    caller          TEXT,
+    created_at      INTEGER NOT NULL,
+    PRIMARY KEY (business_id, call_control_id)
+  );
+  INSERT INTO telnyx_calls_v3 SELECT 'default', call_control_id, caller, created_at FROM telnyx_calls;
+  DROP TABLE telnyx_calls;
+  ALTER TABLE telnyx_calls_v3 RENAME TO telnyx_calls;
+  CREATE INDEX telnyx_calls_created ON telnyx_calls (created_at);
+
+  CREATE TABLE rate_hits (
+    business_id TEXT NOT NULL,
+    key         TEXT NOT NULL,
+    at_ms       INTEGER NOT NULL
+  );
+  CREATE INDEX rate_hits_key ON rate_hits (business_id, key, at_ms);
+`;
+
+/**
+ * The businesses of a multi-business deployment (the single business of a BUSINESS_CONFIG file is
+ * not stored: it is the file). `version` goes up with every change, so instances notice changes by
+ * comparing versions; secrets are sealed (src/config/crypto.ts), never stored in clear.
+ */
+const BUSINESSES = (ms: string) => `
+  CREATE TABLE businesses (
+    id            TEXT PRIMARY KEY,
+    slug          TEXT NOT NULL UNIQUE,
+    status        TEXT NOT NULL CHECK (status IN ('active', 'disabled')),
+    config_json   TEXT NOT NULL,
+    secrets_sealed TEXT,
+    version       INTEGER NOT NULL,
+    created_at    ${ms} NOT NULL,
+    updated_at    ${ms} NOT NULL
+  );
+`;
+
+export const SQLITE_MIGRATIONS: readonly Migration[] = [
+  { namespace: 'core', version: 1, sql: SQLITE_CORE_1 },
+  { namespace: 'core', version: 2, sql: SQLITE_CORE_2 },
+  {
+    namespace: 'notifications',
+    version: 1,
+    sql: `CREATE TABLE sms_outbox (
+      id INTEGER PRIMARY KEY AUTOINCREMENT, dedupe_key TEXT NOT NULL UNIQUE, appointment_id TEXT,
+      kind TEXT NOT NULL, audience TEXT NOT NULL, offset_minutes INTEGER, appointment_start_ms INTEGER,
+      to_phone TEXT NOT NULL, body TEXT NOT NULL, status TEXT NOT NULL, due_at INTEGER NOT NULL, expires_at INTEGER,
+      attempts INTEGER NOT NULL DEFAULT 0, lease_owner TEXT, lease_until INTEGER, provider TEXT, provider_message_id TEXT,
+      last_error TEXT, created_at INTEGER NOT NULL, updated_at INTEGER NOT NULL, sent_at INTEGER)`,
+  },
+  {
+    namespace: 'telnyx',
+    version: 1,
+    sql: `CREATE TABLE telnyx_calls (call_control_id TEXT PRIMARY KEY, caller TEXT, created_at INTEGER NOT NULL);
+          CREATE INDEX telnyx_calls_created ON telnyx_calls (created_at);`,
+  },
+  { namespace: 'core', version: 3, sql: SQLITE_CORE_3 },
+  { namespace: 'core', version: 4, sql: BUSINESSES('INTEGER') },
+];
+
+const PG_1 = `
+  -- Ships with Debian's postgresql-15 and is trusted: a database owner may create it.
+  CREATE EXTENSION IF NOT EXISTS btree_gist;
+
+  CREATE TABLE appointments (
+    business_id     TEXT NOT NULL,
+    id              TEXT NOT NULL,
+    status          TEXT NOT NULL CHECK (status IN ('pending', 'confirmed', 'cancelled')),
+    service_id      TEXT NOT NULL,
+    staff_id        TEXT NOT NULL,
+    staff_requested INTEGER NOT NULL DEFAULT 0,
+    calendar_id     TEXT NOT NULL,
+    event_id        TEXT,
+    start_ms        BIGINT NOT NULL,
+    end_ms          BIGINT NOT NULL,
+    block_start_ms  BIGINT NOT NULL,
+    block_end_ms    BIGINT NOT NULL,
+    customer_name   TEXT NOT NULL,
+    customer_phone  TEXT NOT NULL,
+    customer_email  TEXT,
+    notes           TEXT,
+    source          TEXT,
+    created_at      BIGINT NOT NULL,
+    updated_at      BIGINT NOT NULL,
+    cancelled_at    BIGINT,
+    cancel_reason   TEXT,
+    request_key     TEXT,
+    PRIMARY KEY (business_id, id),
+    -- The database itself refuses two live appointments of one staff member whose blocked times
+    -- overlap (half-open ranges: back-to-back is fine), whatever code path writes them.
+    CONSTRAINT appointments_no_overlap EXCLUDE USING gist (
+      business_id WITH =, staff_id WITH =, int8range(block_start_ms, block_end_ms) WITH &&
+    ) WHERE (status != 'cancelled')
+  );
+  CREATE INDEX appointments_phone_start ON appointments (business_id, customer_phone, start_ms);
+  CREATE INDEX appointments_start ON appointments (business_id, start_ms);
+  CREATE INDEX appointments_pending ON appointments (created_at) WHERE status = 'pending';
+  CREATE UNIQUE INDEX appointments_request_key ON appointments (business_id, request_key) WHERE request_key IS NOT NULL;
+
+  CREATE TABLE calendar_events (
+    business_id     TEXT NOT NULL,
+    id              TEXT NOT NULL,
+    calendar_id     TEXT NOT NULL,
+    kind            TEXT NOT NULL CHECK (kind IN ('appointment', 'block')),
+    appointment_id  TEXT,
+    status          TEXT NOT NULL CHECK (status IN ('confirmed', 'cancelled')),
+    start_ms        BIGINT NOT NULL,
+    end_ms          BIGINT NOT NULL,
+    block_start_ms  BIGINT NOT NULL,
+    block_end_ms    BIGINT NOT NULL,
+    summary         TEXT NOT NULL DEFAULT '',
+    description     TEXT NOT NULL DEFAULT '',
+    customer_phone  TEXT,
+    service_id      TEXT,
+    created_at      BIGINT NOT NULL,
+    updated_at      BIGINT NOT NULL,
+    PRIMARY KEY (business_id, id),
+    UNIQUE (business_id, appointment_id)
+  );
+  CREATE INDEX calendar_events_busy ON calendar_events (business_id, calendar_id, block_end_ms) WHERE status = 'confirmed';
+  CREATE INDEX calendar_events_blocks ON calendar_events (business_id, end_ms) WHERE kind = 'block' AND status = 'confirmed';
+
+  CREATE TABLE tool_calls (
+    id            BIGINT GENERATED BY DEFAULT AS IDENTITY PRIMARY KEY,
+    business_id   TEXT NOT NULL,
+    at_ms         BIGINT NOT NULL,
+    platform      TEXT NOT NULL,
+    call_id       TEXT,
+    tool_call_id  TEXT,
+    caller        TEXT,
+    tool          TEXT NOT NULL,
+    args_json     TEXT NOT NULL,
+    ok            INTEGER NOT NULL,
+    code          TEXT,
+    result_json   TEXT NOT NULL,
+    latency_ms    DOUBLE PRECISION NOT NULL,
+    replayed      INTEGER NOT NULL DEFAULT 0
+  );
+  CREATE INDEX tool_calls_at ON tool_calls (at_ms);
+  CREATE INDEX tool_calls_business ON tool_calls (business_id, id);
+
+  CREATE TABLE idempotency (
+    business_id  TEXT NOT NULL,
+    key          TEXT NOT NULL,
+    tool         TEXT NOT NULL,
+    args_hash    TEXT NOT NULL,
+    state        TEXT NOT NULL CHECK (state IN ('pending', 'done')),
+    result_json  TEXT,
+    created_at   BIGINT NOT NULL,
+    PRIMARY KEY (business_id, key)
+  );
+  CREATE INDEX idempotency_created ON idempotency (created_at);
+
+  CREATE TABLE sms_outbox (${OUTBOX_COLUMNS('BIGINT GENERATED BY DEFAULT AS IDENTITY PRIMARY KEY', 'BIGINT')});
+  ${OUTBOX_INDEXES}
+
+  CREATE TABLE telnyx_calls (
+    business_id     TEXT NOT NULL,
+    call_control_id TEXT NOT NULL,
+    caller          TEXT,
+    created_at      BIGINT NOT NULL,
+    PRIMARY KEY (business_id, call_control_id)
+  );
+  CREATE INDEX telnyx_calls_created ON telnyx_calls (created_at);
+
+  CREATE TABLE rate_hits (
+    business_id TEXT NOT NULL,
+    key         TEXT NOT NULL,
+    at_ms       BIGINT NOT NULL
+  );
+  CREATE INDEX rate_hits_key ON rate_hits (business_id, key, at_ms);
+`;
+
+export const POSTGRES_MIGRATIONS: readonly Migration[] = [
+  { namespace: 'core', version: 1, sql: PG_1 },
+  { namespace: 'core', version: 2, sql: BUSINESSES('BIGINT') },
+];

@@ -1,0 +1,847 @@
+/**
+ * The repositories of ports.ts, written once over a Driver. Every statement names the business:
+ * a row of another business is never read, counted or changed.
+ *
+ * Outside a unit of work, a repository method that needs several statements (reserve, claim...)
+ * opens its own transaction; inside one it uses the caller's.
+ */
+import type { Appointment, AppointmentStatus } from '../../domain/appointment.js';
+import type {
+  BusinessRecord,
+  BusinessRecordRepo,
+  BusinessStatus,
+  AppointmentChange,
+  AppointmentRepo,
+  BlockTimes,
+  BusinessStore,
+  CalendarEventRepo,
+  CalendarEventRow,
+  CallContextRepo,
+  CallLogRepo,
+  ChangeListener,
+  Claim,
+  EnqueueResult,
+  IdempotencyRepo,
+  NewAppointment,
+  NewMessage,
+  OutboxRepo,
+  OutboxRow,
+  OutboxStatus,
+  RateLimitRepo,
+  Repos,
+  ToolCallLogEntry,
+  ToolCallRow,
+} from '../ports.js';
+import { OUTBOX_STATUSES } from '../ports.js';
+import type { CallLogBatcher } from './batch.js';
+import type { Dialect, Driver, Executor, Param } from './driver.js';
+
+/** What one business's repositories share: the driver, its listeners, the call-log batcher. */
+export interface Scope {
+  readonly biz: string;
+  readonly driver: Driver;
+  readonly listeners: ChangeListener[];
+  readonly batcher: CallLogBatcher;
+}
+
+/** Runs `fn` in the caller's transaction when there is one, else in a new one. */
+type Atomic = <T>(fn: (r: TxRepos) => Promise<T>) => Promise<T>;
+
+interface TxRepos extends Repos {
+  ex: Executor;
+}
+
+export function businessStore(scope: Scope): BusinessStore {
+  const repos = makeRepos(scope, scope.driver.auto, (fn) => scope.driver.transaction((ex) => fn(makeRepos(scope, ex, null))));
+  return {
+    ...repos,
+    businessId: scope.biz,
+    withTransaction: (fn) => scope.driver.transaction((ex) => fn(makeRepos(scope, ex, null))),
+    onAppointmentChange: (l) => {
+      scope.listeners.push(l);
+      return () => {
+        const i = scope.listeners.indexOf(l);
+        if (i >= 0) scope.listeners.splice(i, 1);
+      };
+    },
+  };
+}
+
+/** `atomic` null: `ex` is a transaction already, and multi-statement methods run in it. */
+function makeRepos(scope: Scope, ex: Executor, atomic: Atomic | null): TxRepos {
+  const self: TxRepos = {
+    ex,
+    appointments: undefined as unknown as AppointmentRepo,
+    calendarEvents: new CalendarEvents(scope.biz, ex),
+    idempotency: undefined as unknown as IdempotencyRepo,
+    calls: new CallLog(scope, ex),
+    outbox: undefined as unknown as OutboxRepo,
+    callContext: new CallContext(scope.biz, ex),
+    rateLimits: undefined as unknown as RateLimitRepo,
+  };
+  const inTx: Atomic = atomic ?? ((fn) => fn(self));
+  self.appointments = new Appointments(scope, ex, inTx);
+  self.idempotency = new Idempotency(scope.biz, ex, inTx);
+  self.outbox = new Outbox(scope.biz, ex, inTx, scope.driver.dialect);
+  self.rateLimits = new RateLimits(scope.biz, inTx);
+  return self;
+}
+
+// ---------------------------------------------------------------- appointments
+
+interface AppointmentRow {
+  id: string;
+  status: AppointmentStatus;
+  service_id: string;
+  staff_id: string;
+  staff_requested: number;
+  calendar_id: string;
+  event_id: string | null;
+  start_ms: number;
+  end_ms: number;
+  block_start_ms: number;
+  block_end_ms: number;
+  customer_name: string;
+  customer_phone: string;
+  customer_email: string | null;
+  notes: string | null;
+  source: string | null;
+  created_at: number;
+  updated_at: number;
+  cancelled_at: number | null;
+  cancel_reason: string | null;
+  request_key: string | null;
+}
+
+function appointmentFrom(r: AppointmentRow): Appointment {
+  return {
+    id: r.id,
+    status: r.status,
+    serviceId: r.service_id,
+    staffId: r.staff_id,
+    staffRequested: r.staff_requested === 1,
+    calendarId: r.calendar_id,
+    eventId: r.event_id,
+    start: r.start_ms,
+    end: r.end_ms,
+    blockStart: r.block_start_ms,
+    blockEnd: r.block_end_ms,
+    customerName: r.customer_name,
+    customerPhone: r.customer_phone,
+    customerEmail: r.customer_email,
+    notes: r.notes,
+    source: r.source,
+    createdAt: r.created_at,
+    updatedAt: r.updated_at,
+    cancelledAt: r.cancelled_at,
+    cancelReason: r.cancel_reason,
+    requestKey: r.request_key,
+  };
+}
+
+/**
+ * The Postgres exclusion constraint (SQLSTATE 23P01) is the last word on overlaps: if it fires, the
+ * write lost a race the advisory lock should have prevented, and the answer is "taken", not an error.
+ * The transaction is aborted by it, so the caller must not write anything else in it.
+ */
+async function noOverlapViolation(write: Promise<boolean>): Promise<boolean> {
+  try {
+    return await write;
+  } catch (err) {
+    if ((err as { code?: string }).code === '23P01') return false;
+    throw err;
+  }
+}
+
+const APPOINTMENT_COLUMNS = `id, status, service_id, staff_id, staff_requested, calendar_id, event_id, start_ms, end_ms, block_start_ms, block_end_ms,
+  customer_name, customer_phone, customer_email, notes, source, created_at, updated_at, cancelled_at, cancel_reason, request_key`;
+const SELECT_APPOINTMENT = `SELECT ${APPOINTMENT_COLUMNS} FROM appointments`;
+
+class Appointments implements AppointmentRepo {
+  constructor(
+    private readonly scope: Scope,
+    private readonly ex: Executor,
+    private readonly atomic: Atomic,
+  ) {}
+
+  private get biz() {
+    return this.scope.biz;
+  }
+
+  private async emit(change: AppointmentChange, tx: Repos): Promise<void> {
+    for (const l of this.scope.listeners) await l(change, tx);
+  }
+
+  async get(id: string): Promise<Appointment | undefined> {
+    const r = await this.ex.get<AppointmentRow>(`${SELECT_APPOINTMENT} WHERE business_id = ? AND id = ?`, [this.biz, id]);
+    return r ? appointmentFrom(r) : undefined;
+  }
+
+  private overlaps(ex: Executor, staffId: string, blockStart: number, blockEnd: number, exceptId: string) {
+    return ex.get<{ id: string }>(
+      `SELECT id FROM appointments
+        WHERE business_id = ? AND staff_id = ? AND status != 'cancelled' AND block_end_ms > ? AND block_start_ms < ? AND id != ?
+        LIMIT 1`,
+      [this.biz, staffId, blockStart, blockEnd, exceptId],
+    );
+  }
+
+  reserve(a: NewAppointment, now: number): Promise<boolean> {
+    return this.atomic(async ({ ex }) => {
+      // Every instance takes this staff member's lock before the check, so the check still holds
+      // when the row is written.
+      await ex.lock(`staff:${this.biz}:${a.staffId}`);
+      if (await this.overlaps(ex, a.staffId, a.blockStart, a.blockEnd, a.id)) return false;
+      return noOverlapViolation(ex.run(
+        `INSERT INTO appointments (business_id, id, status, service_id, staff_id, staff_requested, calendar_id, event_id, start_ms, end_ms,
+           block_start_ms, block_end_ms, customer_name, customer_phone, customer_email, notes, source, created_at, updated_at, request_key)
+         VALUES (?, ?, 'pending', ?, ?, ?, ?, NULL, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
+        [
+          this.biz,
+          a.id,
+          a.serviceId,
+          a.staffId,
+          a.staffRequested ? 1 : 0,
+          a.calendarId,
+          a.start,
+          a.end,
+          a.blockStart,
+          a.blockEnd,
+          a.customerName,
+          a.customerPhone,
+          a.customerEmail,
+          a.notes,
+          a.source,
+          now,
+          now,
+          a.requestKey ?? null,
+        ],
+      ).then(() => true));
+    });
+  }
+
+  confirm(id: string, eventId: string, now: number, announce = true): Promise<Appointment> {
+    return this.atomic(async (tx) => {
+      const n = await tx.ex.run(`UPDATE appointments SET status = 'confirmed', event_id = ?, updated_at = ? WHERE business_id = ? AND id = ? AND status = 'pending'`, [
+        eventId,
+        now,
+        this.biz,
+        id,
+      ]);
+      if (n !== 1) throw new Error(`appointment ${id} is not pending`);
+      const appt = (await tx.appointments.get(id))!;
+      if (announce) await this.emit({ kind: 'booked', appointment: appt }, tx);
+      return appt;
+    });
+  }
+
+  async release(id: string): Promise<void> {
+    await this.ex.run(`DELETE FROM appointments WHERE business_id = ? AND id = ? AND status = 'pending'`, [this.biz, id]);
+  }
+
+  move(id: string, t: BlockTimes, now: number, announce = true): Promise<Appointment | undefined> {
+    return this.atomic(async (tx) => {
+      const previous = await tx.appointments.get(id);
+      if (!previous || previous.status !== 'confirmed') return undefined;
+      await tx.ex.lock(`staff:${this.biz}:${previous.staffId}`);
+      if (await this.overlaps(tx.ex, previous.staffId, t.blockStart, t.blockEnd, id)) return undefined;
+      const moved = await noOverlapViolation(
+        tx.ex
+          .run(
+            `UPDATE appointments SET start_ms = ?, end_ms = ?, block_start_ms = ?, block_end_ms = ?, updated_at = ? WHERE business_id = ? AND id = ? AND status = 'confirmed'`,
+            [t.start, t.end, t.blockStart, t.blockEnd, now, this.biz, id],
+          )
+          .then(() => true),
+      );
+      if (!moved) return undefined;
+      const appt = (await tx.appointments.get(id))!;
+      if (announce) await this.emit({ kind: 'rescheduled', appointment: appt, previous }, tx);
+      return appt;
+    });
+  }
+
+  announceMove(appointment: Appointment, previous: Appointment): Promise<void> {
+    return this.atomic((tx) => this.emit({ kind: 'rescheduled', appointment, previous }, tx));
+  }
+
+  cancel(id: string, reason: string | null, now: number, announce = true): Promise<Appointment | undefined> {
+    return this.atomic(async (tx) => {
+      const n = await tx.ex.run(
+        `UPDATE appointments SET status = 'cancelled', cancelled_at = ?, cancel_reason = ?, updated_at = ? WHERE business_id = ? AND id = ? AND status = 'confirmed'`,
+        [now, reason, now, this.biz, id],
+      );
+      if (n !== 1) return undefined;
+      const appt = (await tx.appointments.get(id))!;
+      if (announce) await this.emit({ kind: 'cancelled', appointment: appt }, tx);
+      return appt;
+    });
+  }
+
+  async upcomingByPhone(phone: string, now: number): Promise<Appointment[]> {
+    const rows = await this.ex.all<AppointmentRow>(
+      `${SELECT_APPOINTMENT} WHERE business_id = ? AND customer_phone = ? AND status = 'confirmed' AND start_ms >= ? ORDER BY start_ms`,
+      [this.biz, phone, now],
+    );
+    return rows.map(appointmentFrom);
+  }
+
+  async countByStaff(from: number, to: number): Promise<Map<string, number>> {
+    const rows = await this.ex.all<{ staff_id: string; n: number }>(
+      `SELECT staff_id, COUNT(*) AS n FROM appointments
+        WHERE business_id = ? AND status != 'cancelled' AND start_ms >= ? AND start_ms < ? GROUP BY staff_id`,
+      [this.biz, from, to],
+    );
+    return new Map(rows.map((r) => [r.staff_id, Number(r.n)]));
+  }
+
+  async byRequestKey(key: string): Promise<Appointment | undefined> {
+    const r = await this.ex.get<AppointmentRow>(`${SELECT_APPOINTMENT} WHERE business_id = ? AND request_key = ?`, [this.biz, key]);
+    return r ? appointmentFrom(r) : undefined;
+  }
+
+  async stalePending(olderThan: number): Promise<Appointment[]> {
+    const rows = await this.ex.all<AppointmentRow>(`${SELECT_APPOINTMENT} WHERE business_id = ? AND status = 'pending' AND created_at < ?`, [this.biz, olderThan]);
+    return rows.map(appointmentFrom);
+  }
+
+  async list(from: number, to: number, limit: number): Promise<Appointment[]> {
+    const rows = await this.ex.all<AppointmentRow>(
+      `${SELECT_APPOINTMENT} WHERE business_id = ? AND start_ms >= ? AND start_ms < ? ORDER BY start_ms LIMIT ?`,
+      [this.biz, from, to, limit],
+    );
+    return rows.map(appointmentFrom);
+  }
+
+  async liveStart(id: string): Promise<{ status: string; start: number } | undefined> {
+    const r = await this.ex.get<{ status: string; start_ms: number }>('SELECT status, start_ms FROM appointments WHERE business_id = ? AND id = ?', [this.biz, id]);
+    return r ? { status: r.status, start: r.start_ms } : undefined;
+  }
+}
+
+// ---------------------------------------------------------------- embedded calendar events
+
+interface EventRow {
+  id: string;
+  calendar_id: string;
+  kind: 'appointment' | 'block';
+  appointment_id: string | null;
+  status: string;
+  start_ms: number;
+  end_ms: number;
+  block_start_ms: number;
+  block_end_ms: number;
+  summary: string;
+  description: string;
+  customer_phone: string | null;
+  service_id: string | null;
+}
+
+function eventFrom(r: EventRow): CalendarEventRow & { status: string } {
+  return {
+    id: r.id,
+    calendarId: r.calendar_id,
+    kind: r.kind,
+    appointmentId: r.appointment_id,
+    status: r.status,
+    start: r.start_ms,
+    end: r.end_ms,
+    blockStart: r.block_start_ms,
+    blockEnd: r.block_end_ms,
+    summary: r.summary,
+    description: r.description,
+    customerPhone: r.customer_phone,
+    serviceId: r.service_id,
+  };
+}
+
+class CalendarEvents implements CalendarEventRepo {
+  constructor(
+    private readonly biz: string,
+    private readonly ex: Executor,
+  ) {}
+
+  async busy(calendarIds: readonly string[], from: number, to: number): Promise<Map<string, { start: number; end: number }[]>> {
+    const out = new Map<string, { start: number; end: number }[]>();
+    for (const id of calendarIds) out.set(id, []);
+    if (calendarIds.length === 0) return out;
+    // One statement for all calendars: a find over fifty staff is one round trip, not fifty.
+    const marks = calendarIds.map(() => '?').join(', ');
+    const rows = await this.ex.all<{ calendar_id: string; block_start_ms: number; block_end_ms: number }>(
+      `SELECT calendar_id, block_start_ms, block_end_ms FROM calendar_events
+        WHERE business_id = ? AND calendar_id IN (${marks}) AND status = 'confirmed' AND block_end_ms > ? AND block_start_ms < ?
+        ORDER BY block_start_ms`,
+      [this.biz, ...calendarIds, from, to],
+    );
+    for (const r of rows) out.get(r.calendar_id)!.push({ start: r.block_start_ms, end: r.block_end_ms });
+    return out;
+  }
+
+  byAppointment(appointmentId: string) {
+    return this.ex.get<{ id: string; status: string }>('SELECT id, status FROM calendar_events WHERE business_id = ? AND appointment_id = ?', [this.biz, appointmentId]);
+  }
+
+  async insert(e: CalendarEventRow, now: number): Promise<boolean> {
+    const n = await this.ex.run(
+      `INSERT INTO calendar_events (business_id, id, calendar_id, kind, appointment_id, status, start_ms, end_ms, block_start_ms, block_end_ms,
+         summary, description, customer_phone, service_id, created_at, updated_at)
+       VALUES (?, ?, ?, ?, ?, 'confirmed', ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
+       ON CONFLICT DO NOTHING`,
+      [this.biz, e.id, e.calendarId, e.kind, e.appointmentId, e.start, e.end, e.blockStart, e.blockEnd, e.summary, e.description, e.customerPhone, e.serviceId, now, now],
+    );
+    return n === 1;
+  }
+
+  async move(calendarId: string, id: string, t: BlockTimes, now: number): Promise<boolean> {
+    const n = await this.ex.run(
+      `UPDATE calendar_events SET start_ms = ?, end_ms = ?, block_start_ms = ?, block_end_ms = ?, updated_at = ?
+        WHERE business_id = ? AND calendar_id = ? AND id = ? AND status = 'confirmed'`,
+      [t.start, t.end, t.blockStart, t.blockEnd, now, this.biz, calendarId, id],
+    );
+    return n === 1;
+  }
+
+  async cancel(calendarId: string, id: string, now: number): Promise<void> {
+    await this.ex.run(`UPDATE calendar_events SET status = 'cancelled', updated_at = ? WHERE business_id = ? AND calendar_id = ? AND id = ?`, [now, this.biz, calendarId, id]);
+  }
+
+  async cancelBlock(id: string, now: number): Promise<boolean> {
+    const n = await this.ex.run(
+      `UPDATE calendar_events SET status = 'cancelled', updated_at = ? WHERE business_id = ? AND id = ? AND kind = 'block' AND status = 'confirmed'`,
+      [now, this.biz, id],
+    );
+    return n === 1;
+  }
+
+  async blocks(now: number): Promise<CalendarEventRow[]> {
+    const rows = await this.ex.all<EventRow>(
+      `SELECT * FROM calendar_events WHERE business_id = ? AND kind = 'block' AND status = 'confirmed' AND end_ms > ? ORDER BY start_ms`,
+      [this.biz, now],
+    );
+    return rows.map(eventFrom);
+  }
+
+  async get(calendarId: string, id: string) {
+    const r = await this.ex.get<EventRow>('SELECT * FROM calendar_events WHERE business_id = ? AND calendar_id = ? AND id = ?', [this.biz, calendarId, id]);
+    return r ? eventFrom(r) : undefined;
+  }
+}
+
+// ---------------------------------------------------------------- idempotency
+
+class Idempotency implements IdempotencyRepo {
+  constructor(
+    private readonly biz: string,
+    private readonly ex: Executor,
+    private readonly atomic: Atomic,
+  ) {}
+
+  claim(key: string, tool: string, argsHash: string, now: number, staleBefore = -Infinity): Promise<Claim> {
+    const stale = Number.isFinite(staleBefore) ? staleBefore : Number.MIN_SAFE_INTEGER;
+    return this.atomic(async ({ ex }): Promise<Claim> => {
+      const inserted = await ex.run(
+        `INSERT INTO idempotency (business_id, key, tool, args_hash, state, created_at) VALUES (?, ?, ?, ?, 'pending', ?) ON CONFLICT DO NOTHING`,
+        [this.biz, key, tool, argsHash, now],
+      );
+      if (inserted === 1) return { state: 'claimed' };
+      const reclaimed = await ex.run(
+        `UPDATE idempotency SET created_at = ?, args_hash = ? WHERE business_id = ? AND key = ? AND state = 'pending' AND created_at < ?`,
+        [now, argsHash, this.biz, key, stale],
+      );
+      if (reclaimed === 1) return { state: 'claimed' };
+      const row = await ex.get<{ state: 'pending' | 'done'; result_json: string | null; args_hash: string }>(
+        'SELECT state, result_json, args_hash FROM idempotency WHERE business_id = ? AND key = ?',
+        [this.biz, key],
+      );
+      if (!row) return { state: 'claimed' };
+      if (row.state === 'done') return { state: 'done', resultJson: row.result_json ?? 'null', sameArgs: row.args_hash === argsHash };
+      return { state: 'pending', sameArgs: row.args_hash === argsHash };
+    });
+  }
+
+  async peek(key: string): Promise<Claim | undefined> {
+    const row = await this.ex.get<{ state: 'pending' | 'done'; result_json: string | null }>('SELECT state, result_json FROM idempotency WHERE business_id = ? AND key = ?', [this.biz, key]);
+    if (!row) return undefined;
+    if (row.state === 'done') return { state: 'done', resultJson: row.result_json ?? 'null', sameArgs: true };
+    return { state: 'pending', sameArgs: true };
+  }
+
+  async complete(key: string, resultJson: string): Promise<void> {
+    await this.ex.run(`UPDATE idempotency SET state = 'done', result_json = ? WHERE business_id = ? AND key = ?`, [resultJson, this.biz, key]);
+  }
+
+  async release(key: string): Promise<void> {
+    await this.ex.run('DELETE FROM idempotency WHERE business_id = ? AND key = ?', [this.biz, key]);
+  }
+
+  purgeOlderThan(cutoff: number): Promise<number> {
+    return this.ex.run('DELETE FROM idempotency WHERE business_id = ? AND created_at < ?', [this.biz, cutoff]);
+  }
+}
+
+// ---------------------------------------------------------------- call log
+
+class CallLog implements CallLogRepo {
+  constructor(
+    private readonly scope: Scope,
+    private readonly ex: Executor,
+  ) {}
+
+  record(e: ToolCallLogEntry, opts: { durable?: boolean } = {}): Promise<void> {
+    return this.scope.batcher.add(this.scope.biz, e, opts.durable === true);
+  }
+
+  async list(limit: number, beforeId = Number.MAX_SAFE_INTEGER): Promise<ToolCallRow[]> {
+    const rows = await this.ex.all<Record<string, unknown>>(`SELECT * FROM tool_calls WHERE business_id = ? AND id < ? ORDER BY id DESC LIMIT ?`, [
+      this.scope.biz,
+      beforeId,
+      limit,
+    ]);
+    return rows.map((r) => ({
+      id: Number(r.id),
+      at: new Date(Number(r.at_ms)).toISOString(),
+      platform: r.platform as string,
+      call_id: r.call_id as string | null,
+      tool_call_id: r.tool_call_id as string | null,
+      caller: r.caller as string | null,
+      tool: r.tool as string,
+      args: JSON.parse(r.args_json as string),
+      ok: Number(r.ok) === 1,
+      code: r.code as string | null,
+      result: JSON.parse(r.result_json as string),
+      latency_ms: Number(r.latency_ms),
+      replayed: Number(r.replayed) === 1,
+    }));
+  }
+
+  flush(): Promise<void> {
+    return this.scope.batcher.flush();
+  }
+
+  purgeOlderThan(cutoff: number): Promise<number> {
+    return this.ex.run('DELETE FROM tool_calls WHERE business_id = ? AND at_ms < ?', [this.scope.biz, cutoff]);
+  }
+}
+
+/** Writes queued call-log rows of any business in one statement. */
+export async function insertCallLogRows(ex: Executor, rows: readonly { biz: string; e: ToolCallLogEntry }[]): Promise<void> {
+  // 13 parameters a row; SQLite allows 32766 per statement, Postgres 65535.
+  for (let i = 0; i < rows.length; i += 500) {
+    const chunk = rows.slice(i, i + 500);
+    const params: Param[] = [];
+    for (const { biz, e } of chunk) {
+      params.push(
+        biz,
+        e.at,
+        e.platform,
+        e.callId,
+        e.toolCallId,
+        e.caller,
+        e.tool,
+        JSON.stringify(e.args ?? null),
+        e.ok ? 1 : 0,
+        e.code,
+        JSON.stringify(e.result ?? null),
+        Math.round(e.latencyMs * 100) / 100,
+        e.replayed ? 1 : 0,
+      );
+    }
+    await ex.run(
+      `INSERT INTO tool_calls (business_id, at_ms, platform, call_id, tool_call_id, caller, tool, args_json, ok, code, result_json, latency_ms, replayed)
+       VALUES ${chunk.map(() => '(?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)').join(', ')}`,
+      params,
+    );
+  }
+}
+
+// ---------------------------------------------------------------- outbox
+
+const ERROR_MAX = 500;
+const clip = (s: string) => (s.length > ERROR_MAX ? `${s.slice(0, ERROR_MAX - 1)}…` : s);
+
+class Outbox implements OutboxRepo {
+  constructor(
+    private readonly biz: string,
+    private readonly ex: Executor,
+    private readonly atomic: Atomic,
+    private readonly dialect: Dialect,
+  ) {}
+
+  enqueue(m: NewMessage, now: number): Promise<EnqueueResult> {
+    return this.atomic(async ({ ex }) => {
+      const inserted = await ex.run(
+        `INSERT INTO sms_outbox (business_id, dedupe_key, appointment_id, kind, audience, offset_minutes, appointment_start_ms, to_phone, body,
+           status, due_at, expires_at, created_at, updated_at)
+         VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, 'pending', ?, ?, ?, ?)
+         ON CONFLICT (business_id, dedupe_key) DO NOTHING`,
+        [this.biz, m.dedupeKey, m.appointmentId, m.kind, m.audience, m.offsetMinutes ?? null, m.appointmentStart ?? null, m.to, m.body, m.dueAt, m.expiresAt ?? null, now, now],
+      );
+      if (inserted === 1) return 'inserted';
+      // A reminder cancelled by a move comes back if the appointment moves back to the same time:
+      // same key, same text, and it was never sent. Any other state (sent above all) is final.
+      const revived = await ex.run(
+        `UPDATE sms_outbox SET status = 'pending', body = ?, to_phone = ?, due_at = ?, expires_at = ?,
+           attempts = 0, lease_owner = NULL, lease_until = NULL, last_error = NULL, updated_at = ?
+         WHERE business_id = ? AND dedupe_key = ? AND status = 'cancelled'`,
+        [m.body, m.to, m.dueAt, m.expiresAt ?? null, now, this.biz, m.dedupeKey],
+      );
+      return revived === 1 ? 'revived' : 'exists';
+    });
+  }
+
+  cancelPendingReminders(appointmentId: string, now: number): Promise<number> {
+    return this.ex.run(
+      `UPDATE sms_outbox SET status = 'cancelled', lease_owner = NULL, lease_until = NULL, updated_at = ?
+        WHERE business_id = ? AND appointment_id = ? AND kind = 'reminder' AND status = 'pending'`,
+      [now, this.biz, appointmentId],
+    );
+  }
+
+  claim(owner: string, now: number, leaseMs: number, limit: number): Promise<OutboxRow[]> {
+    // SQLite's write lock serialises claimers; on Postgres SKIP LOCKED lets instances claim
+    // different rows at once instead of re-leasing the same ones.
+    const skip = this.dialect === 'postgres' ? 'FOR UPDATE SKIP LOCKED' : '';
+    return this.atomic(({ ex }) =>
+      ex.all<OutboxRow>(
+        `UPDATE sms_outbox SET lease_owner = ?, lease_until = ?
+          WHERE id IN (
+            SELECT id FROM sms_outbox
+             WHERE business_id = ? AND status = 'pending' AND due_at <= ? AND (lease_until IS NULL OR lease_until < ?)
+             ORDER BY due_at, id LIMIT ? ${skip})
+         RETURNING *`,
+        [owner, now + leaseMs, this.biz, now, now, limit],
+      ).then((rows) => rows.sort((a, b) => a.due_at - b.due_at || a.id - b.id)),
+    );
+  }
+
+  recoverAbandoned(now: number, opts: { resend: boolean; maxAttempts: number }): Promise<OutboxRow[]> {
+    const skip = this.dialect === 'postgres' ? 'FOR UPDATE SKIP LOCKED' : '';
+    return this.atomic(async ({ ex }) => {
+      const rows = await ex.all<OutboxRow>(`SELECT * FROM sms_outbox WHERE business_id = ? AND status = 'sending' AND lease_until < ? ${skip}`, [this.biz, now]);
+      const error = 'interrupted while sending: the provider may or may not have accepted it';
+      for (const r of rows) {
+        const status: OutboxStatus = opts.resend ? (r.attempts < opts.maxAttempts ? 'pending' : 'failed') : 'unknown';
+        await ex.run(
+          `UPDATE sms_outbox SET status = ?, last_error = ?, lease_owner = NULL, lease_until = NULL, updated_at = ?
+            WHERE id = ? AND attempts = ? AND status = 'sending'`,
+          [status, error, now, r.id, r.attempts],
+        );
+        r.status = status;
+      }
+      return rows;
+    });
+  }
+
+  async beginAttempt(id: number, owner: string, now: number, leaseMs: number): Promise<number | undefined> {
+    const r = await this.ex.get<{ attempts: number }>(
+      `UPDATE sms_outbox SET status = 'sending', attempts = attempts + 1, lease_until = ?, updated_at = ?
+        WHERE business_id = ? AND id = ? AND status = 'pending' AND lease_owner = ?
+       RETURNING attempts`,
+      [now + leaseMs, now, this.biz, id, owner],
+    );
+    return r?.attempts;
+  }
+
+  // Fenced by the attempt number, not the lease: a worker that overran its lease but did get a
+  // message id still records it, unless a later attempt has started (which then owns the row).
+  async markSent(id: number, attempt: number, provider: string, providerId: string, now: number): Promise<boolean> {
+    const n = await this.ex.run(
+      `UPDATE sms_outbox SET status = 'sent', provider = ?, provider_message_id = ?, sent_at = ?,
+         last_error = NULL, lease_owner = NULL, lease_until = NULL, updated_at = ?
+        WHERE business_id = ? AND id = ? AND attempts = ? AND status IN ('sending', 'unknown', 'pending')`,
+      [provider, providerId, now, now, this.biz, id, attempt],
+    );
+    return n === 1;
+  }
+
+  private async settle(id: number, attempt: number, status: OutboxStatus, dueAt: number | null, error: string, now: number): Promise<boolean> {
+    const n = await this.ex.run(
+      `UPDATE sms_outbox SET status = ?, due_at = COALESCE(?, due_at), last_error = ?, lease_owner = NULL, lease_until = NULL, updated_at = ?
+        WHERE business_id = ? AND id = ? AND attempts = ? AND status = 'sending'`,
+      [status, dueAt, clip(error), now, this.biz, id, attempt],
+    );
+    return n === 1;
+  }
+
+  markRetry(id: number, attempt: number, dueAt: number, error: string, now: number) {
+    return this.settle(id, attempt, 'pending', dueAt, error, now);
+  }
+  markFailed(id: number, attempt: number, error: string, now: number) {
+    return this.settle(id, attempt, 'failed', null, error, now);
+  }
+  markUnknown(id: number, attempt: number, error: string, now: number) {
+    return this.settle(id, attempt, 'unknown', null, error, now);
+  }
+
+  async finishUnsent(id: number, owner: string, status: 'skipped' | 'expired' | 'cancelled', reason: string, now: number): Promise<boolean> {
+    const n = await this.ex.run(
+      `UPDATE sms_outbox SET status = ?, last_error = ?, lease_owner = NULL, lease_until = NULL, updated_at = ?
+        WHERE business_id = ? AND id = ? AND status = 'pending' AND lease_owner = ?`,
+      [status, reason, now, this.biz, id, owner],
+    );
+    return n === 1;
+  }
+
+  async requeue(id: number, now: number): Promise<boolean> {
+    const n = await this.ex.run(
+      `UPDATE sms_outbox SET status = 'pending', attempts = 0, due_at = ?, lease_owner = NULL, lease_until = NULL, updated_at = ?
+        WHERE business_id = ? AND id = ? AND status IN ('failed', 'unknown')`,
+      [now, now, this.biz, id],
+    );
+    return n === 1;
+  }
+
+  get(id: number) {
+    return this.ex.get<OutboxRow>('SELECT * FROM sms_outbox WHERE business_id = ? AND id = ?', [this.biz, id]);
+  }
+
+  byKey(key: string) {
+    return this.ex.get<OutboxRow>('SELECT * FROM sms_outbox WHERE business_id = ? AND dedupe_key = ?', [this.biz, key]);
+  }
+
+  forAppointment(appointmentId: string) {
+    return this.ex.all<OutboxRow>('SELECT * FROM sms_outbox WHERE business_id = ? AND appointment_id = ? ORDER BY due_at, id', [this.biz, appointmentId]);
+  }
+
+  async counts(): Promise<Record<OutboxStatus, number>> {
+    const out = Object.fromEntries(OUTBOX_STATUSES.map((s) => [s, 0])) as Record<OutboxStatus, number>;
+    const rows = await this.ex.all<{ status: OutboxStatus; n: number }>('SELECT status, COUNT(*) AS n FROM sms_outbox WHERE business_id = ? GROUP BY status', [this.biz]);
+    for (const r of rows) out[r.status] = Number(r.n);
+    return out;
+  }
+
+  async nextDue(): Promise<number | undefined> {
+    const r = await this.ex.get<{ t: number | null }>(`SELECT MIN(due_at) AS t FROM sms_outbox WHERE business_id = ? AND status = 'pending'`, [this.biz]);
+    return r?.t ?? undefined;
+  }
+
+  list(opts: { status?: OutboxStatus | undefined; limit: number; before?: number | undefined }): Promise<OutboxRow[]> {
+    return this.ex.all<OutboxRow>(
+      `SELECT * FROM sms_outbox WHERE business_id = ? AND (CAST(? AS TEXT) IS NULL OR status = ?) AND id < ? ORDER BY id DESC LIMIT ?`,
+      [this.biz, opts.status ?? null, opts.status ?? null, opts.before ?? Number.MAX_SAFE_INTEGER, opts.limit],
+    );
+  }
+}
+
+// ---------------------------------------------------------------- call context, rate limits
+
+class CallContext implements CallContextRepo {
+  constructor(
+    private readonly biz: string,
+    private readonly ex: Executor,
+  ) {}
+
+  async remember(callId: string, caller: string | undefined, now: number, ttlMs: number): Promise<void> {
+    // Purging on write keeps the table at about one row per call of the last few hours, with no timer.
+    await this.ex.run('DELETE FROM telnyx_calls WHERE created_at < ?', [now - ttlMs]);
+    await this.ex.run(
+      `INSERT INTO telnyx_calls (business_id, call_control_id, caller, created_at) VALUES (?, ?, ?, ?)
+       ON CONFLICT (business_id, call_control_id) DO UPDATE SET caller = excluded.caller, created_at = excluded.created_at`,
+      [this.biz, callId, caller ?? null, now],
+    );
+  }
+
+  async callerOf(callId: string, now: number, ttlMs: number): Promise<string | undefined> {
+    const r = await this.ex.get<{ caller: string | null }>('SELECT caller FROM telnyx_calls WHERE business_id = ? AND call_control_id = ? AND created_at >= ?', [
+      this.biz,
+      callId,
+      now - ttlMs,
+    ]);
+    return r?.caller ?? undefined;
+  }
+}
+
+class RateLimits implements RateLimitRepo {
+  constructor(
+    private readonly biz: string,
+    private readonly atomic: Atomic,
+  ) {}
+
+  take(key: string, max: number, windowMs: number, now: number): Promise<boolean> {
+    if (max <= 0) return Promise.resolve(true);
+    return this.atomic(async ({ ex }) => {
+      await ex.lock(`rate:${this.biz}:${key}`);
+      const since = now - windowMs;
+      // Each key keeps only its hits inside the window: the table stays at most `max` rows per key.
+      await ex.run('DELETE FROM rate_hits WHERE business_id = ? AND key = ? AND at_ms <= ?', [this.biz, key, since]);
+      const r = await ex.get<{ n: number }>('SELECT COUNT(*) AS n FROM rate_hits WHERE business_id = ? AND key = ?', [this.biz, key]);
+      if (Number(r?.n ?? 0) >= max) return false;
+      await ex.run('INSERT INTO rate_hits (business_id, key, at_ms) VALUES (?, ?, ?)', [this.biz, key, now]);
+      return true;
+    });
+  }
+}
+
+// ---------------------------------------------------------------- businesses (not scoped)
+
+interface BusinessRow {
+  id: string;
+  slug: string;
+  status: BusinessStatus;
+  config_json: string;
+  secrets_sealed: string | null;
+  version: number;
+  created_at: number;
+  updated_at: number;
+}
+
+const businessFrom = (r: BusinessRow): BusinessRecord => ({
+  id: r.id,
+  slug: r.slug,
+  status: r.status,
+  configJson: r.config_json,
+  secretsSealed: r.secrets_sealed,
+  version: Number(r.version),
+  createdAt: r.created_at,
+  updatedAt: r.updated_at,
+});
+
+export function businessRecords(driver: Driver): BusinessRecordRepo {
+  const ex = driver.auto;
+  const get = async (id: string) => {
+    const r = await ex.get<BusinessRow>('SELECT * FROM businesses WHERE id = ?', [id]);
+    return r ? businessFrom(r) : undefined;
+  };
+  return {
+    async create(r, now) {
+      const n = await ex.run(
+        `INSERT INTO businesses (id, slug, status, config_json, secrets_sealed, version, created_at, updated_at) VALUES (?, ?, ?, ?, ?, 1, ?, ?) ON CONFLICT DO NOTHING`,
+        [r.id, r.slug, r.status, r.configJson, r.secretsSealed, now, now],
+      );
+      return n === 1;
+    },
+    update(id, change, now) {
+      return driver.transaction(async (tx) => {
+        const cur = await tx.get<BusinessRow>('SELECT * FROM businesses WHERE id = ?', [id]);
+        if (!cur) return undefined;
+        const next = {
+          slug: change.slug ?? cur.slug,
+          status: change.status ?? cur.status,
+          config_json: change.configJson ?? cur.config_json,
+          secrets_sealed: change.secretsSealed !== undefined ? change.secretsSealed : cur.secrets_sealed,
+        };
+        await tx.run(`UPDATE businesses SET slug = ?, status = ?, config_json = ?, secrets_sealed = ?, version = version + 1, updated_at = ? WHERE id = ?`, [
+          next.slug,
+          next.status,
+          next.config_json,
+          next.secrets_sealed,
+          now,
+          id,
+        ]);
+        const r = await tx.get<BusinessRow>('SELECT * FROM businesses WHERE id = ?', [id]);
+        return r ? businessFrom(r) : undefined;
+      });
+    },
+    get,
+    async bySlug(slug) {
+      const r = await ex.get<BusinessRow>('SELECT * FROM businesses WHERE slug = ?', [slug]);
+      return r ? businessFrom(r) : undefined;
+    },
+    async list() {
+      return (await ex.all<BusinessRow>('SELECT * FROM businesses ORDER BY slug')).map(businessFrom);
+    },
+    async versions() {
+      const rows = await ex.all<{ id: string; version: number }>('SELECT id, version FROM businesses');
+      return new Map(rows.map((r) => [r.id, Number(r.version)]));
+    },
+  };
+}

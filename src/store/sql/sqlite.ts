@@ -1,0 +1,123 @@
+/**
+ * SQLite through better-sqlite3, WAL. One writer connection whose transactions run one at a time
+ * (an async queue in this process, BEGIN IMMEDIATE across processes sharing the file), and one
+ * reader connection for statements outside a transaction, so a read never sees another
+ * transaction's uncommitted rows.
+ */
+import { mkdirSync } from 'node:fs';
+import { dirname, resolve } from 'node:path';
+import Database from 'better-sqlite3';
+import type { Driver, Executor, Param } from './driver.js';
+import { SQLITE_MIGRATIONS } from './migrations.js';
+
+type Db = Database.Database;
+
+const queues = new Map<string, { tail: Promise<unknown>; users: number }>();
+
+class SqliteExecutor implements Executor {
+  private readonly cache = new Map<string, Database.Statement>();
+  constructor(private readonly db: Db) {}
+
+  private stmt(sql: string): Database.Statement {
+    let s = this.cache.get(sql);
+    if (!s) {
+      s = this.db.prepare(sql);
+      this.cache.set(sql, s);
+    }
+    return s;
+  }
+
+  async all<T>(sql: string, params: readonly Param[] = []): Promise<T[]> {
+    return this.stmt(sql).all(...params) as T[];
+  }
+  async get<T>(sql: string, params: readonly Param[] = []): Promise<T | undefined> {
+    return this.stmt(sql).get(...params) as T | undefined;
+  }
+  async run(sql: string, params: readonly Param[] = []): Promise<number> {
+    return this.stmt(sql).run(...params).changes;
+  }
+  async lock(): Promise<void> {}
+}
+
+export function openSqlite(path: string): Driver {
+  if (path !== ':memory:') mkdirSync(dirname(path), { recursive: true });
+  const writer = new Database(path);
+  writer.pragma('journal_mode = WAL');
+  // FULL: a booking is answered "ok" only after its commit is on disk, even across a power cut.
+  writer.pragma('synchronous = FULL');
+  writer.pragma('busy_timeout = 5000');
+  migrate(writer);
+  // An in-memory database exists on one connection only.
+  const reader = path === ':memory:' ? writer : new Database(path, { readonly: true, fileMustExist: true });
+  if (reader !== writer) reader.pragma('busy_timeout = 5000');
+  const wx = new SqliteExecutor(writer);
+  const rx = reader === writer ? wx : new SqliteExecutor(reader);
+  // One queue per file in this process: a second store opened on the same file (a test playing two
+  // instances) must wait its turn here, not inside BEGIN IMMEDIATE, where busy_timeout would block
+  // the event loop that the first store's transaction needs in order to finish.
+  const key = path === ':memory:' ? undefined : resolve(path);
+  const queue = key ? (queues.get(key) ?? { tail: Promise.resolve() as Promise<unknown>, users: 0 }) : { tail: Promise.resolve() as Promise<unknown>, users: 0 };
+  if (key) queues.set(key, queue);
+  queue.users++;
+  let closed = false;
+
+  function transaction<T>(fn: (ex: Executor) => Promise<T>): Promise<T> {
+      const run = async (): Promise<T> => {
+        if (closed) throw new Error('the store is closed');
+        writer.exec('BEGIN IMMEDIATE');
+        try {
+          const out = await fn(wx);
+          writer.exec('COMMIT');
+          return out;
+        } catch (err) {
+          if (writer.inTransaction) writer.exec('ROLLBACK');
+          throw err;
+        }
+      };
+      const p = queue.tail.then(run, run);
+      queue.tail = p.catch(() => undefined);
+      return p;
+  }
+
+  // Outside a transaction a SELECT reads on the reader connection; anything else (an UPDATE ...
+  // RETURNING included) is a one-statement transaction on the writer, queued behind the others.
+  const isRead = (sql: string) => /^\s*SELECT\b/i.test(sql);
+  const auto: Executor = {
+    all: (sql, params) => (isRead(sql) ? rx.all(sql, params) : transaction((ex) => ex.all(sql, params))),
+    get: (sql, params) => (isRead(sql) ? rx.get(sql, params) : transaction((ex) => ex.get(sql, params))),
+    run: (sql, params) => transaction((ex) => ex.run(sql, params)),
+    lock: async () => undefined,
+  };
+
+  return {
+    dialect: 'sqlite',
+    location: path,
+    auto,
+    transaction,
+    async close() {
+      await queue.tail;
+      closed = true;
+      if (key && --queue.users === 0) queues.delete(key);
+      if (reader !== writer) reader.close();
+      writer.close();
+    },
+  };
+}
+
+function migrate(db: Db): void {
+  db.exec('CREATE TABLE IF NOT EXISTS schema_migrations (version INTEGER PRIMARY KEY, applied_at INTEGER NOT NULL)');
+  db.exec('CREATE TABLE IF NOT EXISTS schema_migrations_ns (namespace TEXT NOT NULL, version INTEGER NOT NULL, PRIMARY KEY (namespace, version))');
+  const apply = db.transaction(() => {
+    for (const m of SQLITE_MIGRATIONS) {
+      const done =
+        m.namespace === 'core'
+          ? db.prepare('SELECT 1 FROM schema_migrations WHERE version = ?').get(m.version)
+          : db.prepare('SELECT 1 FROM schema_migrations_ns WHERE namespace = ? AND version = ?').get(m.namespace, m.version);
+      if (done) continue;
+      db.exec(m.sql);
+      if (m.namespace === 'core') db.prepare('INSERT INTO schema_migrations (version, applied_at) VALUES (?, ?)').run(m.version, Date.now());
+      else db.prepare('INSERT INTO schema_migrations_ns (namespace, version) VALUES (?, ?)').run(m.namespace, m.version);
+    }
+  });
+  apply.immediate();
+}
