@@ -15,7 +15,7 @@
  * DST: a range that spans a transition is enumerated on the wall-clock grid and converted one time at
  * a time; wall times that do not exist are skipped and repeated wall times are offered once.
  */
-import { DateTime, IANAZone, type Zone } from 'luxon';
+import { TimeZone } from '../domain/zone.js';
 import type { Interval } from '../calendar/provider.js';
 import type { MinuteRange } from '../config/business.js';
 import { firstEndingAfter, mergeIntervals, subtractIntervals } from './intervals.js';
@@ -61,10 +61,7 @@ export interface Slot {
 /** Earliest bookable start (notice) and the exclusive end of the horizon (end of the last bookable local day). */
 export function bookingWindow(rules: ScheduleRules, now: number): { earliest: number; latest: number } {
   const earliest = now + rules.minNoticeMin * MINUTE;
-  const latest = DateTime.fromMillis(now, { zone: rules.zone })
-    .startOf('day')
-    .plus({ days: rules.horizonDays + 1 })
-    .toMillis();
+  const latest = TimeZone.of(rules.zone).startOfDay(now, rules.horizonDays + 1);
   return { earliest, latest };
 }
 
@@ -87,14 +84,14 @@ interface Day {
    * year: wall times then convert with one subtraction. Null on a transition day (exact path).
    */
   fixedOffsetMs: number | null;
-  zone: Zone;
+  zone: TimeZone;
   fullClosure: string | undefined;
   partialClosures: MinuteRange[];
   partialNames: { range: MinuteRange; name: string }[];
   cache: Map<MinuteRange[], OpenRange[]>;
 }
 
-function makeDay(rules: ScheduleRules, zone: Zone, localMidnight: number): Day {
+function makeDay(rules: ScheduleRules, zone: TimeZone, localMidnight: number): Day {
   const date = new Date(localMidnight);
   const iso = date.toISOString().slice(0, 10);
   let fullClosure: string | undefined;
@@ -118,12 +115,12 @@ function makeDay(rules: ScheduleRules, zone: Zone, localMidnight: number): Day {
 }
 
 /**
- * Zone offset lookups go through Intl and dominate a search, yet they are a pure function of the
- * zone and the date (tz data does not change while the process runs), so they are memoised.
+ * Whether a day has one offset all through is asked for every day of every search; TimeZone memoises
+ * the offsets themselves, this the answer per day.
  */
 const FIXED_OFFSETS = new Map<string, number | null>();
 
-function fixedOffsetOf(zone: Zone, localMidnight: number): number | null {
+function fixedOffsetOf(zone: TimeZone, localMidnight: number): number | null {
   const key = `${zone.name}|${localMidnight}`;
   let v = FIXED_OFFSETS.get(key);
   if (v === undefined) {
@@ -140,8 +137,7 @@ function fixedOffsetOf(zone: Zone, localMidnight: number): number | null {
 
 /** Local midnight (as local-as-UTC ms) of the business-local day containing `instant`. */
 function localMidnightOf(rules: ScheduleRules, instant: number): number {
-  const dt = DateTime.fromMillis(instant, { zone: rules.zone });
-  return Date.UTC(dt.year, dt.month - 1, dt.day);
+  return TimeZone.of(rules.zone).localMidnight(instant);
 }
 
 /**
@@ -152,7 +148,7 @@ function localMidnightOf(rules: ScheduleRules, instant: number): number {
  * - a wall time skipped by a spring-forward is the first real instant after the gap (the transition),
  *   so an open range that starts or ends inside the gap opens or closes when the clock jumps past it.
  */
-function wallToMillis(zone: Zone, localMs: number): number {
+function wallToMillis(zone: TimeZone, localMs: number): number {
   const before = zone.offset(localMs - 86_400_000);
   const after = zone.offset(localMs + 86_400_000);
   const a = localMs - before * MINUTE;
@@ -253,7 +249,7 @@ export function findSlots(q: SlotSearch): Slot[] {
     else byStart.set(start, { start, localMs, staffIds: [staffId] });
   };
 
-  const zone = IANAZone.create(rules.zone);
+  const zone = TimeZone.of(rules.zone);
   // Days are walked in local-as-UTC arithmetic: adding DAY is always the next calendar date.
   for (let midnight = localMidnightOf(rules, lo); ; midnight += DAY) {
     const day = makeDay(rules, zone, midnight);
@@ -320,8 +316,9 @@ export function checkStart(q: Omit<SlotSearch, 'from' | 'to' | 'timeOfDay'>, sta
   if (start < earliest) return { ok: false, code: 'TOO_SOON' };
   if (start >= latest) return { ok: false, code: 'TOO_FAR' };
 
-  const startDt = DateTime.fromMillis(start, { zone: rules.zone });
-  const day = makeDay(rules, IANAZone.create(rules.zone), Date.UTC(startDt.year, startDt.month - 1, startDt.day));
+  const zone = TimeZone.of(rules.zone);
+  const startDt = zone.parts(start);
+  const day = makeDay(rules, zone, zone.localMidnight(start));
   if (day.fullClosure !== undefined) return { ok: false, code: 'CLOSED', closure: day.fullClosure };
   const hoursList = q.staff.map((s) => rules.staffHours.get(s.staffId) ?? rules.businessHours);
   if (hoursList.every((h) => (h[day.weekday] ?? []).length === 0)) return { ok: false, code: 'CLOSED' };
@@ -344,7 +341,7 @@ export function checkStart(q: Omit<SlotSearch, 'from' | 'to' | 'timeOfDay'>, sta
 
 /** Local open ranges of a day for one set of weekly hours, for messages ("we're open 9 to 5 that day"). */
 export function dayOpenRanges(rules: ScheduleRules, hours: MinuteRange[][], at: number): Interval[] {
-  const day = makeDay(rules, IANAZone.create(rules.zone), localMidnightOf(rules, at));
+  const day = makeDay(rules, TimeZone.of(rules.zone), localMidnightOf(rules, at));
   return openRanges(rules, day, hours).map((r) => ({ start: r.start, end: r.end }));
 }
 
@@ -353,7 +350,7 @@ export function dayOpenRanges(rules: ScheduleRules, hours: MinuteRange[][], at: 
  * closure (with its name, "Christmas") or a weekday none of them works. Undefined when open.
  */
 export function closedDay(rules: ScheduleRules, staffIds: readonly string[], at: number): { name?: string } | undefined {
-  const day = makeDay(rules, IANAZone.create(rules.zone), localMidnightOf(rules, at));
+  const day = makeDay(rules, TimeZone.of(rules.zone), localMidnightOf(rules, at));
   if (day.fullClosure !== undefined) return { name: day.fullClosure };
   const hoursList = staffIds.length ? staffIds.map((id) => rules.staffHours.get(id) ?? rules.businessHours) : [rules.businessHours];
   if (hoursList.every((h) => (h[day.weekday] ?? []).length === 0)) return {};
