@@ -100,7 +100,26 @@ export function renderMarkdown(r: Results): string {
         ],
       ),
       '',
-      `Peak RSS (VmHWM) of the server process after all HTTP runs: ${h.memory.serverPeakRssMb ?? 'n/a'} MB (${h.memory.serverIdleRssMb ?? 'n/a'} MB right after start); baseline ${h.memory.baselinePeakRssMb ?? 'n/a'} MB. Both run under the tsx loader.`,
+      `Server started as the ${h.launch === 'tsx' ? 'tsx loader (src/main.ts)' : 'production build (node dist/src/main.js)'}: start-up to /healthz ${num(h.startup.serverMs)} ms (baseline ${num(h.startup.baselineMs)} ms, under tsx); RSS ${h.memory.serverIdleRssMb ?? 'n/a'} MB idle, ${h.memory.serverPeakRssMb ?? 'n/a'} MB peak (VmHWM) through all HTTP runs; baseline peak ${h.memory.baselinePeakRssMb ?? 'n/a'} MB.`,
+      '',
+      '#### Targets (issue 17), this run',
+      '',
+      table(
+        ['Figure', 'This run', 'Target', 'Met'],
+        h.targets.map((t) => [t.figure, t.value === null ? 'n/a' : `${t.unit === 'x' ? t.value : t.unit === ' ms' ? ms(t.value) : num(t.value)}${t.unit}`, t.target, t.met === null ? 'n/a' : t.met ? 'yes' : 'no']),
+      ),
+      '',
+      `#### CPU profile: \`find_available_slots\` under load (node --cpu-prof, ${h.profile.seconds} s, ${num(h.profile.busyMs)} ms busy, ${num(h.profile.idleMs)} ms idle)`,
+      '',
+      table(
+        ['Top self time', 'Where', 'Self ms', 'Share of busy'],
+        h.profile.top.map((l) => [`\`${l.name}\``, l.where, ms(l.selfMs), pct(l.share)]),
+      ),
+      '',
+      table(
+        ['Part (inclusive: its frames and all they call)', 'ms', 'Share of busy'],
+        h.profile.groups.map((g) => [g.group, ms(g.ms), pct(g.share)]),
+      ),
     );
   }
 
