@@ -297,6 +297,8 @@ export async function benchHttp(opts: { quick: boolean }): Promise<HttpResult> {
     // One connection: the latency a single voice turn waits for when nothing is queued in front of it.
     const oneSec = opts.quick ? 0.5 : 5;
     const oneBase = await load({ port: baseline.port, durationSec: oneSec, connections: 1, body: findBody('base-')() });
+    // Quick mode's profile covers the one-connection runs, up to the server's exit.
+    let profStart = performance.now();
     const oneFind = await load({ port: server.port, durationSec: oneSec, connections: 1, nextBody: findBody('one-find-') });
     const oneBook = await load({ port: server.port, durationSec: oneSec, connections: 1, nextBody: bookBody('one-book-') });
 
@@ -338,13 +340,15 @@ export async function benchHttp(opts: { quick: boolean }): Promise<HttpResult> {
     if (!opts.quick) {
       profiled = await start(entry, serverEnv(join(dir, 'profiled.db')), profArgs);
       await load({ port: profiled.port, durationSec: warmSec, connections, nextBody: findBody('prof-warm-') });
+      profStart = performance.now();
       const profLoad = await load({ port: profiled.port, durationSec: profSec, connections, nextBody: findBody('prof-find-') });
       if (profLoad.non2xx || profLoad.errors) throw new Error(`the profiled find load had ${profLoad.non2xx} non-2xx answers and ${profLoad.errors} errors`);
       await stop(profiled);
     }
+    const profWindowMs = performance.now() - profStart;
     const profFile = readdirSync(profDir).find((f) => f.endsWith('.cpuprofile'));
     if (!profFile) throw new Error('node --cpu-prof wrote no profile (the server did not exit cleanly on SIGTERM)');
-    const profile = { ...summarizeProfile(join(profDir, profFile)), seconds: profSec };
+    const profile = { ...summarizeProfile(join(profDir, profFile), profWindowMs), seconds: profSec };
 
     const startup = { serverMs: server.startupMs, baselineMs: baseline.startupMs };
     const target = (figure: string, value: number | null, unit: string, op: '>=' | '<=', limit: number): TargetRow => ({

@@ -12,6 +12,8 @@ interface ProfileNode {
 }
 
 interface CpuProfile {
+  startTime: number;
+  endTime: number;
   nodes: ProfileNode[];
   samples: number[];
   timeDeltas: number[];
@@ -57,11 +59,22 @@ function shortUrl(url: string): string {
   return src >= 0 ? url.slice(src + 1) : url.replace(/^file:\/\//, '');
 }
 
-export function summarizeProfile(path: string, topN = 12): ProfileSummary {
+/**
+ * `lastMs`: only the samples of the profile's last `lastMs` milliseconds (the load, not the start-up
+ * and module compilation before it; the profile ends when the process exits).
+ */
+export function summarizeProfile(path: string, lastMs = Infinity, topN = 12): ProfileSummary {
   const p = JSON.parse(readFileSync(path, 'utf8')) as CpuProfile;
   const byId = new Map(p.nodes.map((n) => [n.id, n]));
   const self = new Map<number, number>();
-  for (let i = 0; i < p.samples.length; i++) self.set(p.samples[i]!, (self.get(p.samples[i]!) ?? 0) + (p.timeDeltas[i] ?? 0) / 1000);
+  const from = p.endTime - lastMs * 1000;
+  let at = p.startTime;
+  for (let i = 0; i < p.samples.length; i++) {
+    const dt = p.timeDeltas[i] ?? 0;
+    at += dt;
+    if (at < from) continue;
+    self.set(p.samples[i]!, (self.get(p.samples[i]!) ?? 0) + dt / 1000);
+  }
 
   let idleMs = 0;
   let busyMs = 0;
