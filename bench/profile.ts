@@ -31,8 +31,8 @@ export interface ProfileSummary {
   busyMs: number;
   idleMs: number;
   top: ProfileLine[];
-  /** Inclusive time of each group (its frames and all they call), as a share of busy time. */
-  groups: { group: string; ms: number; share: number }[];
+  /** Per group: inclusive time (its frames and all they call) and self time (its own frames only), as shares of busy time. */
+  groups: { group: string; ms: number; share: number; selfMs: number; selfShare: number }[];
 }
 
 /** Parts of the code whose total cost the issue asks about. Matched against a frame's script URL. */
@@ -110,16 +110,16 @@ export function summarizeProfile(path: string, lastMs = Infinity, topN = 12): Pr
   const root = p.nodes[0]!;
   const groups = PROFILE_GROUPS.map(({ group, test }) => {
     let ms = 0;
-    const walk = (id: number) => {
+    let selfMs = 0;
+    const walk = (id: number, inside: boolean) => {
       const n = byId.get(id)!;
-      if (test(n.callFrame.url, n.callFrame.functionName)) {
-        ms += total(id);
-        return;
-      }
-      for (const c of n.children ?? []) walk(c);
+      const mine = test(n.callFrame.url, n.callFrame.functionName);
+      if (mine) selfMs += self.get(id) ?? 0;
+      if (mine && !inside) ms += total(id);
+      for (const c of n.children ?? []) walk(c, inside || mine);
     };
-    walk(root.id);
-    return { group, ms, share: ms / (busyMs || 1) };
+    walk(root.id, false);
+    return { group, ms, share: ms / (busyMs || 1), selfMs, selfShare: selfMs / (busyMs || 1) };
   });
   return { busyMs, idleMs, top, groups };
 }

@@ -117,8 +117,8 @@ export function renderMarkdown(r: Results): string {
       ),
       '',
       table(
-        ['Part (inclusive: its frames and all they call)', 'ms', 'Share of busy'],
-        h.profile.groups.map((g) => [g.group, ms(g.ms), pct(g.share)]),
+        ['Part', 'Inclusive ms (its frames and all they call)', 'Share', 'Self ms', 'Share'],
+        h.profile.groups.map((g) => [g.group, ms(g.ms), pct(g.share), ms(g.selfMs), pct(g.selfShare)]),
       ),
     );
   }
