@@ -236,14 +236,29 @@ export function findSlots(q: SlotSearch): Slot[] {
   const tod = q.timeOfDay ? TIME_OF_DAY_MINUTES[q.timeOfDay] : undefined;
 
   const merged = q.staff.map((s) => ({ id: s.staffId, busy: mergeIntervals(s.busy), hours: rules.staffHours.get(s.staffId) ?? rules.businessHours }));
-  const byStart = new Map<number, Candidate>();
   const segments: Interval[] = [];
+  const slots: Slot[] = [];
+  let lastLocal = -Infinity;
+  const emit = (start: number, localMs: number, staffIds: string[]) => {
+    // On a fall-back day two instants can carry the same wall time (from different staff); speak it once.
+    if (localMs <= lastLocal) return;
+    lastLocal = localMs;
+    slots.push({ start, end: start + dur, staffIds });
+  };
+  const outsideTod = (localMs: number, day: Day) => {
+    if (!tod) return false;
+    const minuteOfDay = (localMs - day.localMidnight) / MINUTE;
+    return minuteOfDay < tod.start || minuteOfDay >= tod.end;
+  };
 
-  const add = (start: number, localMs: number, staffId: string, day: Day) => {
-    if (tod) {
-      const minuteOfDay = (localMs - day.localMidnight) / MINUTE;
-      if (minuteOfDay < tod.start || minuteOfDay >= tod.end) return;
-    }
+  // Candidates are collected a day at a time; days are walked in order and a day's starts lie inside
+  // it, so flushing each day in order yields the slots sorted with no sort over the whole window.
+  // On a day with one offset the starts sit on one grid of instants: a slot is an index into `grid`
+  // (local grid step since midnight), already in time order. A DST day keeps a map and a sort.
+  const grid: (string[] | undefined)[] = [];
+  const byStart = new Map<number, Candidate>();
+  const addExact = (start: number, localMs: number, staffId: string, day: Day) => {
+    if (outsideTod(localMs, day)) return;
     const c = byStart.get(start);
     if (c) c.staffIds.push(staffId);
     else byStart.set(start, { start, localMs, staffIds: [staffId] });
@@ -255,6 +270,7 @@ export function findSlots(q: SlotSearch): Slot[] {
     const day = makeDay(rules, zone, midnight);
     if (wallToInstant(day, 0).t >= hiExcl) break;
     if (day.fullClosure !== undefined) continue;
+    const fixed = day.fixedOffsetMs;
     for (const staff of merged) {
       for (const r of openRanges(rules, day, staff.hours)) {
         const a = Math.max(r.start, lo);
@@ -269,8 +285,11 @@ export function findSlots(q: SlotSearch): Slot[] {
           const off = r.offsetMs;
           for (const seg of segments) {
             const fromLocal = seg.start + off - day.localMidnight;
-            let t = day.localMidnight - off + Math.ceil(fromLocal / step) * step;
-            for (; t <= seg.end; t += step) add(t, t + off, staff.id, day);
+            let k = Math.ceil(fromLocal / step);
+            for (let t = day.localMidnight - off + k * step; t <= seg.end; t += step, k++) {
+              if (fixed === null) addExact(t, t + off, staff.id, day);
+              else if (!outsideTod(t + off, day)) (grid[k] ??= []).push(staff.id);
+            }
           }
         } else {
           // A DST transition inside the range: walk the wall-clock grid, skip wall times that do not
@@ -282,21 +301,21 @@ export function findSlots(q: SlotSearch): Slot[] {
             if (!exists) continue; // in the spring-forward gap
             while (si < segments.length && segments[si]!.end < t) si++;
             if (si === segments.length) break;
-            if (t >= segments[si]!.start) add(t, day.localMidnight + m * MINUTE, staff.id, day);
+            if (t >= segments[si]!.start) addExact(t, day.localMidnight + m * MINUTE, staff.id, day);
           }
         }
       }
     }
-  }
-
-  const sorted = [...byStart.values()].sort((x, y) => x.start - y.start);
-  const slots: Slot[] = [];
-  let lastLocal = -Infinity;
-  for (const c of sorted) {
-    // On a fall-back day two instants can carry the same wall time (from different staff); speak it once.
-    if (c.localMs <= lastLocal) continue;
-    lastLocal = c.localMs;
-    slots.push({ start: c.start, end: c.start + dur, staffIds: c.staffIds });
+    if (fixed !== null) {
+      for (let k = 0; k < grid.length; k++) {
+        const ids = grid[k];
+        if (ids) emit(day.localMidnight - fixed + k * step, day.localMidnight + k * step, ids);
+      }
+      grid.length = 0;
+    } else if (byStart.size) {
+      for (const c of [...byStart.values()].sort((x, y) => x.start - y.start)) emit(c.start, c.localMs, c.staffIds);
+      byStart.clear();
+    }
   }
   return slots;
 }
