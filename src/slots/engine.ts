@@ -91,6 +91,26 @@ interface Day {
   cache: Map<MinuteRange[], OpenRange[]>;
 }
 
+/**
+ * Days (closures, offsets, and through `cache` their open ranges) depend only on the rules and the
+ * date, and the rules are compiled once and never changed, so each is built once per rules object:
+ * a find then reuses the fourteen days the last find built.
+ */
+const DAYS = new WeakMap<ScheduleRules, Map<number, Day>>();
+const MAX_DAYS = 4_000;
+
+function dayOf(rules: ScheduleRules, zone: TimeZone, localMidnight: number): Day {
+  let days = DAYS.get(rules);
+  if (!days) DAYS.set(rules, (days = new Map()));
+  let day = days.get(localMidnight);
+  if (!day) {
+    if (days.size >= MAX_DAYS) days.clear();
+    day = makeDay(rules, zone, localMidnight);
+    days.set(localMidnight, day);
+  }
+  return day;
+}
+
 function makeDay(rules: ScheduleRules, zone: TimeZone, localMidnight: number): Day {
   const date = new Date(localMidnight);
   const iso = date.toISOString().slice(0, 10);
@@ -267,7 +287,7 @@ export function findSlots(q: SlotSearch): Slot[] {
   const zone = TimeZone.of(rules.zone);
   // Days are walked in local-as-UTC arithmetic: adding DAY is always the next calendar date.
   for (let midnight = localMidnightOf(rules, lo); ; midnight += DAY) {
-    const day = makeDay(rules, zone, midnight);
+    const day = dayOf(rules, zone, midnight);
     if (wallToInstant(day, 0).t >= hiExcl) break;
     if (day.fullClosure !== undefined) continue;
     const fixed = day.fixedOffsetMs;
@@ -337,7 +357,7 @@ export function checkStart(q: Omit<SlotSearch, 'from' | 'to' | 'timeOfDay'>, sta
 
   const zone = TimeZone.of(rules.zone);
   const startDt = zone.parts(start);
-  const day = makeDay(rules, zone, zone.localMidnight(start));
+  const day = dayOf(rules, zone, zone.localMidnight(start));
   if (day.fullClosure !== undefined) return { ok: false, code: 'CLOSED', closure: day.fullClosure };
   const hoursList = q.staff.map((s) => rules.staffHours.get(s.staffId) ?? rules.businessHours);
   if (hoursList.every((h) => (h[day.weekday] ?? []).length === 0)) return { ok: false, code: 'CLOSED' };
@@ -360,7 +380,7 @@ export function checkStart(q: Omit<SlotSearch, 'from' | 'to' | 'timeOfDay'>, sta
 
 /** Local open ranges of a day for one set of weekly hours, for messages ("we're open 9 to 5 that day"). */
 export function dayOpenRanges(rules: ScheduleRules, hours: MinuteRange[][], at: number): Interval[] {
-  const day = makeDay(rules, TimeZone.of(rules.zone), localMidnightOf(rules, at));
+  const day = dayOf(rules, TimeZone.of(rules.zone), localMidnightOf(rules, at));
   return openRanges(rules, day, hours).map((r) => ({ start: r.start, end: r.end }));
 }
 
@@ -369,7 +389,7 @@ export function dayOpenRanges(rules: ScheduleRules, hours: MinuteRange[][], at: 
  * closure (with its name, "Christmas") or a weekday none of them works. Undefined when open.
  */
 export function closedDay(rules: ScheduleRules, staffIds: readonly string[], at: number): { name?: string } | undefined {
-  const day = makeDay(rules, TimeZone.of(rules.zone), localMidnightOf(rules, at));
+  const day = dayOf(rules, TimeZone.of(rules.zone), localMidnightOf(rules, at));
   if (day.fullClosure !== undefined) return { name: day.fullClosure };
   const hoursList = staffIds.length ? staffIds.map((id) => rules.staffHours.get(id) ?? rules.businessHours) : [rules.businessHours];
   if (hoursList.every((h) => (h[day.weekday] ?? []).length === 0)) return {};
