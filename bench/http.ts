@@ -12,7 +12,7 @@
  * the server's own tool-call log and reported.
  */
 import { type ChildProcess, execFileSync, spawn } from 'node:child_process';
-import { mkdtempSync, readdirSync, readFileSync, rmSync } from 'node:fs';
+import { existsSync, mkdtempSync, readdirSync, readFileSync, rmSync } from 'node:fs';
 import { createServer } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -59,6 +59,12 @@ export interface HttpResult {
   startup: { serverMs: number; baselineMs: number };
   /** How the server was started: the compiled production build, or the tsx loader (quick mode). */
   launch: 'production build' | 'tsx';
+  /**
+   * find again, 10 connections, against a server whose database is on tmpfs (/dev/shm), where fsync
+   * returns at once: the distance to `find` is what the call log's durable write per read-only call
+   * costs. Null where there is no /dev/shm, and in quick mode.
+   */
+  findNoFsync: ToolFigures | null;
   /** A separate server under the same find load with node --cpu-prof. */
   profile: ProfileSummary & { seconds: number };
   targets: TargetRow[];
@@ -246,6 +252,7 @@ export async function benchHttp(opts: { quick: boolean }): Promise<HttpResult> {
   let server: Child | undefined;
   let baseline: Child | undefined;
   let profiled: Child | undefined;
+  let memoryless: Child | undefined;
   const serverEnv = (db: string) => ({
     DATABASE_PATH: db,
     LOG_LEVEL: 'silent',
@@ -266,7 +273,7 @@ export async function benchHttp(opts: { quick: boolean }): Promise<HttpResult> {
     const profArgs = ['--cpu-prof', `--cpu-prof-dir=${profDir}`];
     server = await start(entry, serverEnv(dbPath), opts.quick ? profArgs : []);
     // Idle: listening, nothing asked yet, after the start-up work has settled.
-    await new Promise((r) => setTimeout(r, 1_000));
+    await new Promise((r) => setTimeout(r, opts.quick ? 200 : 1_000));
     const serverIdleRssMb = memoryMb(server.proc.pid, 'VmRSS');
 
     const config = loadBusinessConfig(BENCH_CONFIG);
@@ -310,8 +317,8 @@ export async function benchHttp(opts: { quick: boolean }): Promise<HttpResult> {
       non2xx: base1.non2xx + base2.non2xx,
       errors: base1.errors + base2.errors,
     };
-    const withTool = (figures: LoadFigures, prefix: string, base: LoadFigures): ToolFigures => {
-      const out = toolOutcomes(dbPath, prefix);
+    const withTool = (figures: LoadFigures, prefix: string, base: LoadFigures, db = dbPath): ToolFigures => {
+      const out = toolOutcomes(db, prefix);
       return {
         ...figures,
         toolOk: out.ok,
@@ -334,6 +341,22 @@ export async function benchHttp(opts: { quick: boolean }): Promise<HttpResult> {
       baselinePeakRssMb: memoryMb(baseline.proc.pid, 'VmHWM'),
     };
     await Promise.all([stop(server), stop(baseline)]);
+
+    let findNoFsync: ToolFigures | null = null;
+    // Full runs only: one more server start would cost quick mode (CI) a third of its time.
+    if (!opts.quick && existsSync('/dev/shm')) {
+      const shm = mkdtempSync(join('/dev/shm', 'bookline-bench-'));
+      try {
+        memoryless = await start(entry, serverEnv(join(shm, 'bench.db')));
+        await load({ port: memoryless.port, durationSec: warmSec, connections, nextBody: findBody('shm-warm-') });
+        const figures = await load({ port: memoryless.port, durationSec, connections, nextBody: findBody('shm-find-') });
+        findNoFsync = withTool(figures, 'shm-find-', base, join(shm, 'bench.db'));
+        if (findNoFsync.okRatio < 0.99) throw new Error(`find_available_slots on tmpfs failed ${JSON.stringify(findNoFsync.toolFailed)}`);
+      } finally {
+        await stop(memoryless);
+        rmSync(shm, { recursive: true, force: true });
+      }
+    }
 
     // In a full run the profile comes from its own server, so profiling costs nothing in the figures above.
     const profSec = opts.quick ? oneSec : 5;
@@ -374,6 +397,7 @@ export async function benchHttp(opts: { quick: boolean }): Promise<HttpResult> {
       find: findFigures,
       book: bookFigures,
       single: one,
+      findNoFsync,
       memory,
       startup,
       launch,
@@ -387,7 +411,7 @@ export async function benchHttp(opts: { quick: boolean }): Promise<HttpResult> {
         `Profile: a second server, node --cpu-prof, under the same find load for ${profSec} s.`,
     };
   } finally {
-    await Promise.all([stop(server), stop(baseline), stop(profiled)]);
+    await Promise.all([stop(server), stop(baseline), stop(profiled), stop(memoryless)]);
     rmSync(dir, { recursive: true, force: true });
   }
 }

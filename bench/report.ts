@@ -82,9 +82,16 @@ export function renderMarkdown(r: Results): string {
           ['Baseline: bare Express, fixed JSON', num(b.requestsPerSec), ms(b.p50Ms), ms(b.p99Ms), '1x', '1x', 'n/a'],
           toolRow('`find_available_slots`, next 14 days, 10 staff', h.find),
           toolRow('`book_appointment`, distinct slots, durable write', h.book),
+          ...(h.findNoFsync ? [toolRow('`find_available_slots`, database on tmpfs (fsync free)', h.findNoFsync)] : []),
         ],
       ),
       '',
+      ...(h.findNoFsync
+        ? [
+            'The tmpfs row is the same find against a server whose database sits in /dev/shm, where fsync returns at once: its distance to the find row is what the durable call-log write of each read-only call costs.',
+            '',
+          ]
+        : []),
       `One connection (${h.single.durationSec} s each): the latency of a single voice turn with nothing queued ahead of it.`,
       '',
       table(
