@@ -152,29 +152,21 @@ function offsetText(offset: number): string {
   return `${offset >= 0 ? '+' : '-'}${pad(Math.trunc(abs / 60), 2)}:${pad(Math.trunc(abs % 60), 2)}`;
 }
 
+/** The luxon tokens the renderers use, each from the wall-clock fields and the locale's names. */
+const TOKENS: Record<string, (p: WallParts, n: LocaleNames) => string> = {
+  cccc: (p, n) => n.weekday(p.weekday),
+  LLLL: (p, n) => n.month(p.month),
+  yyyy: (p, n) => n.num(p.year, 4),
+  HH: (p, n) => n.num(p.hour, 2),
+  H: (p, n) => n.num(p.hour, 0),
+  hh: (p, n) => n.num(p.hour % 12 || 12, 2),
+  h: (p, n) => n.num(p.hour % 12 || 12, 0),
+  mm: (p, n) => n.num(p.minute, 2),
+  dd: (p, n) => n.num(p.day, 2),
+  d: (p, n) => n.num(p.day, 0),
+  a: (p, n) => n.meridiem(p.hour),
+};
+
 function token(tok: string, p: WallParts, n: LocaleNames): string {
-  switch (tok) {
-    case 'cccc':
-      return n.weekday(p.weekday);
-    case 'LLLL':
-      return n.month(p.month);
-    case 'yyyy':
-      return n.num(p.year, 4);
-    case 'HH':
-      return n.num(p.hour, 2);
-    case 'H':
-      return n.num(p.hour, 0);
-    case 'hh':
-      return n.num(p.hour % 12 || 12, 2);
-    case 'h':
-      return n.num(p.hour % 12 || 12, 0);
-    case 'mm':
-      return n.num(p.minute, 2);
-    case 'dd':
-      return n.num(p.day, 2);
-    case 'd':
-      return n.num(p.day, 0);
-    default:
-      return n.meridiem(p.hour);
-  }
+  return TOKENS[tok]!(p, n);
 }

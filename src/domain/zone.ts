@@ -125,42 +125,16 @@ export class TimeZone {
   }
 
   private intlOffset(ts: number): number {
-    let year = 0;
-    let month = 1;
-    let day = 1;
-    let hour = 0;
-    let minute = 0;
-    let second = 0;
+    // Called once or twice per zone and hour (see offset), so clarity beats speed here.
+    const f: Record<string, number> = {};
     let bc = false;
     for (const p of this.dtf.formatToParts(new Date(ts))) {
-      switch (p.type) {
-        case 'year':
-          year = parseInt(p.value, 10);
-          break;
-        case 'month':
-          month = parseInt(p.value, 10);
-          break;
-        case 'day':
-          day = parseInt(p.value, 10);
-          break;
-        case 'hour':
-          hour = parseInt(p.value, 10);
-          break;
-        case 'minute':
-          minute = parseInt(p.value, 10);
-          break;
-        case 'second':
-          second = parseInt(p.value, 10);
-          break;
-        case 'era':
-          bc = p.value === 'BC';
-          break;
-        default:
-      }
+      if (p.type === 'era') bc = p.value === 'BC';
+      else if (p.type !== 'literal') f[p.type] = parseInt(p.value, 10);
     }
-    if (bc) year = -Math.abs(year) + 1;
+    const year = bc ? -Math.abs(f.year!) + 1 : f.year!;
     // hour12: false can still say 24 for midnight on some engines.
-    const asUTC = utcFields(year, month, day, hour === 24 ? 0 : hour, minute, second);
+    const asUTC = utcFields(year, f.month!, f.day!, f.hour === 24 ? 0 : f.hour!, f.minute!, f.second!);
     const over = ts % 1000;
     const asTS = ts - (over >= 0 ? over : 1000 + over);
     return (asUTC - asTS) / MINUTE;
