@@ -11,15 +11,17 @@
  * from distinct phone numbers, so they are real durable writes; how many succeeded is read back from
  * the server's own tool-call log and reported.
  */
-import { type ChildProcess, spawn } from 'node:child_process';
-import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { type ChildProcess, execFileSync, spawn } from 'node:child_process';
+import { existsSync, mkdtempSync, readdirSync, readFileSync, rmSync } from 'node:fs';
 import { createServer } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { performance } from 'node:perf_hooks';
 import autocannon from 'autocannon';
 import Database from 'better-sqlite3';
 import { DateTime } from 'luxon';
 import { loadBusinessConfig } from '../src/config/business.js';
+import { summarizeProfile, type ProfileSummary } from './profile.js';
 import { BENCH_CONFIG, DistinctSlots, phoneFor, sig, summarize } from './util.js';
 
 export interface LoadFigures {
@@ -53,7 +55,28 @@ export interface HttpResult {
   /** The same three with one connection: unqueued latency. */
   single: { connections: number; durationSec: number; baseline: LoadFigures; find: ToolFigures; book: ToolFigures };
   memory: { serverPeakRssMb: number | null; serverIdleRssMb: number | null; baselinePeakRssMb: number | null };
+  /** Spawn to the first 200 from /healthz. */
+  startup: { serverMs: number; baselineMs: number };
+  /** How the server was started: the compiled production build, or the tsx loader (quick mode). */
+  launch: 'production build' | 'tsx';
+  /**
+   * find again, 10 connections, against a server whose database is on tmpfs (/dev/shm), where fsync
+   * returns at once: the distance to `find` is what the call log's durable write per read-only call
+   * costs. Null where there is no /dev/shm, and in quick mode.
+   */
+  findNoFsync: ToolFigures | null;
+  /** A separate server under the same find load with node --cpu-prof. */
+  profile: ProfileSummary & { seconds: number };
+  targets: TargetRow[];
   method: string;
+}
+
+export interface TargetRow {
+  figure: string;
+  value: number | null;
+  unit: string;
+  target: string;
+  met: boolean | null;
 }
 
 const ROOT = process.cwd();
@@ -74,14 +97,20 @@ interface Child {
   proc: ChildProcess;
   port: number;
   stderr: () => string;
+  startupMs: number;
 }
 
-/** `node --import tsx <entry>`: the pid we read memory from is the server itself, not a wrapper. */
 const BENCH_VAPI_SECRET = 'bench-secret';
 
-async function start(entry: string, env: Record<string, string>): Promise<Child> {
+/**
+ * `node [args] <entry>`, never through npm or a wrapper: the pid we read memory from is the server
+ * itself. A .ts entry runs under the tsx loader.
+ */
+async function start(entry: string, env: Record<string, string>, nodeArgs: string[] = []): Promise<Child> {
   const port = await freePort();
-  const proc = spawn(process.execPath, ['--import', 'tsx', entry], {
+  const t0 = performance.now();
+  const args = [...nodeArgs, ...(entry.endsWith('.ts') ? ['--import', 'tsx'] : []), entry];
+  const proc = spawn(process.execPath, args, {
     cwd: ROOT,
     // A clean environment: a VAPI_SECRET or PORT in the developer's shell must not change the run.
     env: { PATH: process.env.PATH ?? '', HOME: process.env.HOME ?? '', NODE_ENV: 'production', HOST: '127.0.0.1', PORT: String(port), ...env },
@@ -91,13 +120,12 @@ async function start(entry: string, env: Record<string, string>): Promise<Child>
   proc.stderr!.on('data', (d: Buffer) => {
     err = (err + d.toString()).slice(-4000);
   });
-  const child = { proc, port, stderr: () => err };
   const deadline = Date.now() + 30_000;
   for (;;) {
     if (proc.exitCode !== null) throw new Error(`${entry} exited with ${proc.exitCode} before listening:\n${err}`);
     try {
       const res = await fetch(`http://127.0.0.1:${port}/healthz`);
-      if (res.ok) return child;
+      if (res.ok) return { proc, port, stderr: () => err, startupMs: sig(performance.now() - t0) };
     } catch {
       // not listening yet
     }
@@ -105,12 +133,26 @@ async function start(entry: string, env: Record<string, string>): Promise<Child>
       proc.kill('SIGKILL');
       throw new Error(`${entry} did not answer /healthz within 30 s:\n${err}`);
     }
-    await new Promise((r) => setTimeout(r, 100));
+    // Polled often: start-up time is a reported figure.
+    await new Promise((r) => setTimeout(r, 10));
   }
 }
 
+/**
+ * The production start (`npm run build && node dist/src/main.js`), compiled into its own directory so
+ * a bench never races `npm run build` or the build test over dist/. Quick mode skips the compile
+ * (about 20 s) and runs src/main.ts under tsx.
+ */
+function buildServer(quick: boolean): { entry: string; launch: HttpResult['launch'] } {
+  if (quick) return { entry: 'src/main.ts', launch: 'tsx' };
+  const out = join('bench', 'results', '.build');
+  rmSync(out, { recursive: true, force: true });
+  execFileSync(process.execPath, [join('node_modules', 'typescript', 'bin', 'tsc'), '-p', 'tsconfig.build.json', '--outDir', out, '--sourceMap', 'false'], { cwd: ROOT, stdio: 'inherit' });
+  return { entry: join(out, 'src', 'main.js'), launch: 'production build' };
+}
+
 async function stop(child: Child | undefined): Promise<void> {
-  if (!child || child.proc.exitCode !== null) return;
+  if (!child || child.proc.exitCode !== null || child.proc.signalCode !== null) return;
   const exited = new Promise((r) => child.proc.once('exit', r));
   child.proc.kill('SIGTERM');
   const timer = setTimeout(() => child.proc.kill('SIGKILL'), 5_000);
@@ -209,21 +251,29 @@ export async function benchHttp(opts: { quick: boolean }): Promise<HttpResult> {
   const dbPath = join(dir, 'bench.db');
   let server: Child | undefined;
   let baseline: Child | undefined;
+  let profiled: Child | undefined;
+  let memoryless: Child | undefined;
+  const serverEnv = (db: string) => ({
+    DATABASE_PATH: db,
+    LOG_LEVEL: 'silent',
+    BUSINESS_CONFIG: BENCH_CONFIG,
+    // Production mode refuses open entry points: Vapi is authenticated, the unused ones are opted out.
+    VAPI_SECRET: BENCH_VAPI_SECRET,
+    ALLOW_OPEN_ENTRY_POINTS: 'telnyx,retell,elevenlabs,tools',
+    // Each booking uses its own phone, but the limiter would still count them all as writes.
+    RATE_LIMIT_PHONE_PER_HOUR: '0',
+    SMS_WORKER_INTERVAL_MS: '0',
+  });
   try {
-    [server, baseline] = await Promise.all([
-      start('src/main.ts', {
-        DATABASE_PATH: dbPath,
-        LOG_LEVEL: 'silent',
-        BUSINESS_CONFIG: BENCH_CONFIG,
-        // Production mode refuses open entry points: Vapi is authenticated, the unused ones are opted out.
-        VAPI_SECRET: BENCH_VAPI_SECRET,
-        ALLOW_OPEN_ENTRY_POINTS: 'telnyx,retell,elevenlabs,tools',
-        // Each booking uses its own phone, but the limiter would still count them all as writes.
-        RATE_LIMIT_PHONE_PER_HOUR: '0',
-        SMS_WORKER_INTERVAL_MS: '0',
-      }),
-      start('bench/baseline-server.ts', {}),
-    ]);
+    const { entry, launch } = buildServer(opts.quick);
+    // One at a time: start-up time is a figure, and two cold starts on two cores would share them.
+    baseline = await start('bench/baseline-server.ts', {});
+    // Quick mode profiles the measured server itself (its figures are not for quoting) to save a start.
+    const profDir = join(dir, 'prof');
+    const profArgs = ['--cpu-prof', `--cpu-prof-dir=${profDir}`];
+    server = await start(entry, serverEnv(dbPath), opts.quick ? profArgs : []);
+    // Idle: listening, nothing asked yet, after the start-up work has settled.
+    await new Promise((r) => setTimeout(r, opts.quick ? 200 : 1_000));
     const serverIdleRssMb = memoryMb(server.proc.pid, 'VmRSS');
 
     const config = loadBusinessConfig(BENCH_CONFIG);
@@ -254,6 +304,8 @@ export async function benchHttp(opts: { quick: boolean }): Promise<HttpResult> {
     // One connection: the latency a single voice turn waits for when nothing is queued in front of it.
     const oneSec = opts.quick ? 0.5 : 5;
     const oneBase = await load({ port: baseline.port, durationSec: oneSec, connections: 1, body: findBody('base-')() });
+    // Quick mode's profile covers the one-connection runs, up to the server's exit.
+    let profStart = performance.now();
     const oneFind = await load({ port: server.port, durationSec: oneSec, connections: 1, nextBody: findBody('one-find-') });
     const oneBook = await load({ port: server.port, durationSec: oneSec, connections: 1, nextBody: bookBody('one-book-') });
 
@@ -265,8 +317,8 @@ export async function benchHttp(opts: { quick: boolean }): Promise<HttpResult> {
       non2xx: base1.non2xx + base2.non2xx,
       errors: base1.errors + base2.errors,
     };
-    const withTool = (figures: LoadFigures, prefix: string, base: LoadFigures): ToolFigures => {
-      const out = toolOutcomes(dbPath, prefix);
+    const withTool = (figures: LoadFigures, prefix: string, base: LoadFigures, db = dbPath): ToolFigures => {
+      const out = toolOutcomes(db, prefix);
       return {
         ...figures,
         toolOk: out.ok,
@@ -283,6 +335,60 @@ export async function benchHttp(opts: { quick: boolean }): Promise<HttpResult> {
       if (b.okRatio < 0.9) throw new Error(`only ${b.toolOk} of ${b.requests} bookings succeeded (${JSON.stringify(b.toolFailed)}); the booking figures would measure refusals`);
     }
     for (const f of [findFigures, one.find]) if (f.okRatio < 0.99) throw new Error(`find_available_slots failed ${JSON.stringify(f.toolFailed)}`);
+    const memory = {
+      serverPeakRssMb: memoryMb(server.proc.pid, 'VmHWM'),
+      serverIdleRssMb,
+      baselinePeakRssMb: memoryMb(baseline.proc.pid, 'VmHWM'),
+    };
+    await Promise.all([stop(server), stop(baseline)]);
+
+    let findNoFsync: ToolFigures | null = null;
+    // Full runs only: one more server start would cost quick mode (CI) a third of its time.
+    if (!opts.quick && existsSync('/dev/shm')) {
+      const shm = mkdtempSync(join('/dev/shm', 'bookline-bench-'));
+      try {
+        memoryless = await start(entry, serverEnv(join(shm, 'bench.db')));
+        await load({ port: memoryless.port, durationSec: warmSec, connections, nextBody: findBody('shm-warm-') });
+        const figures = await load({ port: memoryless.port, durationSec, connections, nextBody: findBody('shm-find-') });
+        findNoFsync = withTool(figures, 'shm-find-', base, join(shm, 'bench.db'));
+        if (findNoFsync.okRatio < 0.99) throw new Error(`find_available_slots on tmpfs failed ${JSON.stringify(findNoFsync.toolFailed)}`);
+      } finally {
+        await stop(memoryless);
+        rmSync(shm, { recursive: true, force: true });
+      }
+    }
+
+    // In a full run the profile comes from its own server, so profiling costs nothing in the figures above.
+    const profSec = opts.quick ? oneSec : 5;
+    if (!opts.quick) {
+      profiled = await start(entry, serverEnv(join(dir, 'profiled.db')), profArgs);
+      await load({ port: profiled.port, durationSec: warmSec, connections, nextBody: findBody('prof-warm-') });
+      profStart = performance.now();
+      const profLoad = await load({ port: profiled.port, durationSec: profSec, connections, nextBody: findBody('prof-find-') });
+      if (profLoad.non2xx || profLoad.errors) throw new Error(`the profiled find load had ${profLoad.non2xx} non-2xx answers and ${profLoad.errors} errors`);
+      await stop(profiled);
+    }
+    const profWindowMs = performance.now() - profStart;
+    const profFile = readdirSync(profDir).find((f) => f.endsWith('.cpuprofile'));
+    if (!profFile) throw new Error('node --cpu-prof wrote no profile (the server did not exit cleanly on SIGTERM)');
+    const profile = { ...summarizeProfile(join(profDir, profFile), profWindowMs), seconds: profSec };
+
+    const startup = { serverMs: server.startupMs, baselineMs: baseline.startupMs };
+    const target = (figure: string, value: number | null, unit: string, op: '>=' | '<=', limit: number): TargetRow => ({
+      figure,
+      value,
+      unit,
+      target: `${op} ${limit}${unit}`,
+      met: value === null ? null : op === '>=' ? value >= limit : value <= limit,
+    });
+    const targets = [
+      target('find, 10 connections: req/s / baseline', findFigures.rpsRatio, 'x', '>=', 0.3),
+      target('find, 1 connection: p50', one.find.p50Ms, ' ms', '<=', 1),
+      target('book, durable: req/s / baseline', bookFigures.rpsRatio, 'x', '>=', 0.15),
+      target('RSS idle', memory.serverIdleRssMb, ' MB', '<=', 120),
+      target('RSS peak through the HTTP bench', memory.serverPeakRssMb, ' MB', '<=', 150),
+      target('start-up to /healthz', startup.serverMs, ' ms', '<=', 1500),
+    ];
 
     return {
       connections,
@@ -291,18 +397,21 @@ export async function benchHttp(opts: { quick: boolean }): Promise<HttpResult> {
       find: findFigures,
       book: bookFigures,
       single: one,
-      memory: {
-        serverPeakRssMb: memoryMb(server.proc.pid, 'VmHWM'),
-        serverIdleRssMb,
-        baselinePeakRssMb: memoryMb(baseline.proc.pid, 'VmHWM'),
-      },
+      findNoFsync,
+      memory,
+      startup,
+      launch,
+      profile,
+      targets,
       method:
         `autocannon, ${connections} connections, ${durationSec} s per run over 127.0.0.1, POST /webhooks/vapi with a Vapi tool-calls envelope. ` +
-        `Bookline: node --import tsx src/main.ts, embedded calendar, SQLite in a temp file (WAL, synchronous=FULL), LOG_LEVEL=silent, bench/business.json. ` +
-        `Baseline: bare Express 5 + express.json() answering a fixed body, same launch. Baseline measured before and after; mean used. Then the three again with 1 connection for unqueued latency. Peak RSS = VmHWM of the server process after all runs.`,
+        `Bookline: ${launch === 'tsx' ? 'node --import tsx src/main.ts' : 'node dist/src/main.js (the production build, compiled by the bench)'}, embedded calendar, SQLite in a temp file (WAL, synchronous=FULL), LOG_LEVEL=silent, bench/business.json. ` +
+        `Baseline: bare Express 5 + express.json() answering a fixed body, node --import tsx. Baseline measured before and after; mean used. Then the three again with 1 connection for unqueued latency. ` +
+        `Start-up: spawn to the first 200 from /healthz. Idle RSS = VmRSS 1 s after that; peak RSS = VmHWM of the server process after all runs. ` +
+        `Profile: a second server, node --cpu-prof, under the same find load for ${profSec} s.`,
     };
   } finally {
-    await Promise.all([stop(server), stop(baseline)]);
+    await Promise.all([stop(server), stop(baseline), stop(profiled), stop(memoryless)]);
     rmSync(dir, { recursive: true, force: true });
   }
 }

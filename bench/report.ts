@@ -84,9 +84,16 @@ export function renderMarkdown(r: Results): string {
           ['Baseline: bare Express, fixed JSON', num(b.requestsPerSec), ms(b.p50Ms), ms(b.p99Ms), '1x', '1x', 'n/a'],
           toolRow('`find_available_slots`, next 14 days, 10 staff', h.find),
           toolRow('`book_appointment`, distinct slots, durable write', h.book),
+          ...(h.findNoFsync ? [toolRow('`find_available_slots`, database on tmpfs (fsync free)', h.findNoFsync)] : []),
         ],
       ),
       '',
+      ...(h.findNoFsync
+        ? [
+            'The tmpfs row is the same find against a server whose database sits in /dev/shm, where fsync returns at once: its distance to the find row is what the durable call-log write of each read-only call costs.',
+            '',
+          ]
+        : []),
       `One connection (${h.single.durationSec} s each): the latency of a single voice turn with nothing queued ahead of it.`,
       '',
       table(
@@ -102,7 +109,26 @@ export function renderMarkdown(r: Results): string {
         ],
       ),
       '',
-      `Peak RSS (VmHWM) of the server process after all HTTP runs: ${h.memory.serverPeakRssMb ?? 'n/a'} MB (${h.memory.serverIdleRssMb ?? 'n/a'} MB right after start); baseline ${h.memory.baselinePeakRssMb ?? 'n/a'} MB. Both run under the tsx loader.`,
+      `Server started as the ${h.launch === 'tsx' ? 'tsx loader (src/main.ts)' : 'production build (node dist/src/main.js)'}: start-up to /healthz ${num(h.startup.serverMs)} ms (baseline ${num(h.startup.baselineMs)} ms, under tsx); RSS ${h.memory.serverIdleRssMb ?? 'n/a'} MB idle, ${h.memory.serverPeakRssMb ?? 'n/a'} MB peak (VmHWM) through all HTTP runs; baseline peak ${h.memory.baselinePeakRssMb ?? 'n/a'} MB.`,
+      '',
+      '#### Targets (issue 17), this run',
+      '',
+      table(
+        ['Figure', 'This run', 'Target', 'Met'],
+        h.targets.map((t) => [t.figure, t.value === null ? 'n/a' : `${t.unit === 'x' ? t.value : t.unit === ' ms' ? ms(t.value) : num(t.value)}${t.unit}`, t.target, t.met === null ? 'n/a' : t.met ? 'yes' : 'no']),
+      ),
+      '',
+      `#### CPU profile: \`find_available_slots\` under load (node --cpu-prof, ${h.profile.seconds} s, ${num(h.profile.busyMs)} ms busy, ${num(h.profile.idleMs)} ms idle)`,
+      '',
+      table(
+        ['Top self time', 'Where', 'Self ms', 'Share of busy'],
+        h.profile.top.map((l) => [`\`${l.name}\``, l.where, ms(l.selfMs), pct(l.share)]),
+      ),
+      '',
+      table(
+        ['Part', 'Inclusive ms (its frames and all they call)', 'Share', 'Self ms', 'Share'],
+        h.profile.groups.map((g) => [g.group, ms(g.ms), pct(g.share), ms(g.selfMs), pct(g.selfShare)]),
+      ),
     );
   }
 

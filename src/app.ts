@@ -61,11 +61,13 @@ export function businessApp(deps: Deps): express.Express {
   const app = express();
   app.disable('x-powered-by');
   app.set('trust proxy', true);
-  // --- Platforms: Telnyx, Retell, ElevenLabs, MCP, /v1 chat (src/platforms), and Vapi. Before the
+  // --- Platforms: Vapi, then Telnyx, Retell, ElevenLabs, MCP, /v1 chat (src/platforms). Before the
   // shared JSON parser: each parses its own body (Retell's transcripts need a larger limit) and
   // answers an unreadable one in its platform's format.
-  mountPlatforms(app, deps);
+  // Vapi first: its webhook carries most tool calls, and every router in front of it is a prefix
+  // test per request.
   app.use('/webhooks/vapi', vapiRouter(deps));
+  mountPlatforms(app, deps);
   app.use(
     express.json({
       limit: '256kb',

@@ -5,8 +5,8 @@
  * at: an impossible date ("2026-02-30"), an impossible offset ("+25:00"), 24:00 as a start, or a wall
  * time that does not exist because the clocks spring forward.
  */
-import { DateTime, FixedOffsetZone } from 'luxon';
 import { BookingError } from './errors.js';
+import { daysInMonth, TimeZone, utcFields } from './zone.js';
 
 const DATE_ONLY = /^(\d{4})-(\d{2})-(\d{2})$/;
 const DATE_TIME = /^(\d{4})-(\d{2})-(\d{2})[T ](\d{2}):(\d{2})(?::(\d{2})(?:[.,]\d{1,9})?)?\s*(Z|[+-]\d{2}(?::?\d{2})?)?$/i;
@@ -37,42 +37,46 @@ function offsetMinutes(off: string): number | undefined {
   return m[1] === '-' ? -total : total;
 }
 
+const MINUTE = 60_000;
+const DAY = 86_400_000;
+
+const realDate = (year: number, month: number, day: number) => month >= 1 && month <= 12 && day >= 1 && day <= daysInMonth(year, month);
+
 export function parseWhen(value: string, zone: string, field: string, opts: WhenOptions = {}): ParsedWhen {
   const v = value.trim();
+  const tz = TimeZone.of(zone);
   const d = DATE_ONLY.exec(v);
   if (d) {
-    const dt = DateTime.fromObject({ year: +d[1]!, month: +d[2]!, day: +d[3]! }, { zone });
-    if (!dt.isValid) throw new BookingError('BAD_DATE', { field }, { field });
-    return { ms: dt.toMillis(), hasTime: false };
+    const [year, month, day] = [+d[1]!, +d[2]!, +d[3]!];
+    if (!realDate(year, month, day)) throw new BookingError('BAD_DATE', { field }, { field });
+    return { ms: tz.instant(year, month, day).ms, hasTime: false };
   }
   const m = DATE_TIME.exec(v);
   if (!m) throw new BookingError('BAD_DATE', { field }, { field });
   const [, y, mo, da, h, mi, se, off] = m;
-  const date = { year: +y!, month: +mo!, day: +da! };
+  const [year, month, day] = [+y!, +mo!, +da!];
   const hour = +h!;
   const minute = +mi!;
   if (minute > 59 || (se !== undefined && +se > 59)) throw new BookingError('BAD_DATE', { field }, { field });
 
-  let target = zone;
+  let offset: number | undefined;
   if (off) {
-    const offset = offsetMinutes(off);
+    offset = offsetMinutes(off);
     if (offset === undefined) throw new BookingError('BAD_OFFSET', { field }, { field });
-    target = FixedOffsetZone.instance(offset).name;
   }
-  const dayStart = DateTime.fromObject(date, { zone: target });
-  if (!dayStart.isValid) throw new BookingError('BAD_DATE', { field }, { field });
+  if (!realDate(year, month, day)) throw new BookingError('BAD_DATE', { field }, { field });
+  // A wall time in the given offset, or in the business zone.
+  const at = (localMs: number) => (offset !== undefined ? { ms: localMs - offset * MINUTE, exists: true } : tz.resolve(localMs));
+  const midnight = utcFields(year, month, day);
 
   if (hour === 24) {
     if (minute !== 0 || !opts.endOfDay) throw new BookingError('HOUR_24', { field }, { field });
-    return { ms: dayStart.plus({ days: 1 }).toMillis(), hasTime: true };
+    return { ms: at(midnight + DAY).ms, hasTime: true };
   }
   if (hour > 23) throw new BookingError('BAD_DATE', { field }, { field });
 
-  const dt = DateTime.fromObject({ ...date, hour, minute }, { zone: target });
-  if (!dt.isValid) throw new BookingError('BAD_DATE', { field }, { field });
-  if (dt.hour !== hour || dt.minute !== minute) {
-    // Luxon moved a wall time that does not exist: the clocks spring forward over it.
-    throw new BookingError('CLOCKS_CHANGE', { field, hour, minute }, { field });
-  }
-  return { ms: dt.toMillis(), hasTime: true };
+  const t = at(midnight + hour * 3_600_000 + minute * MINUTE);
+  // The clocks spring forward over this wall time.
+  if (!t.exists) throw new BookingError('CLOCKS_CHANGE', { field, hour, minute }, { field });
+  return { ms: t.ms, hasTime: true };
 }

@@ -10,9 +10,8 @@
  * caller's name...") and records the call in the log, where the SDK would answer with raw zod issues
  * and record nothing.
  */
-import { McpServer } from '@modelcontextprotocol/sdk/server/mcp.js';
-import { StreamableHTTPServerTransport } from '@modelcontextprotocol/sdk/server/streamableHttp.js';
-import { CallToolRequestSchema, type CallToolResult } from '@modelcontextprotocol/sdk/types.js';
+import type { McpServer } from '@modelcontextprotocol/sdk/server/mcp.js';
+import type { CallToolResult } from '@modelcontextprotocol/sdk/types.js';
 import { type Request, type Response, Router } from 'express';
 import type { Deps } from '../deps.js';
 import { runTool, TOOLS } from '../tools/registry.js';
@@ -31,7 +30,26 @@ interface CallContext {
   callerPhone: string | undefined;
 }
 
-function buildServer(deps: Deps, ctx: CallContext): McpServer {
+/**
+ * The SDK (with its own zod and JSON-schema stack) is loaded by the first /mcp request, not at
+ * start-up: a server that no MCP client talks to should not carry it.
+ */
+let sdk: Promise<Sdk> | undefined;
+type Sdk = {
+  McpServer: typeof import('@modelcontextprotocol/sdk/server/mcp.js').McpServer;
+  StreamableHTTPServerTransport: typeof import('@modelcontextprotocol/sdk/server/streamableHttp.js').StreamableHTTPServerTransport;
+  CallToolRequestSchema: typeof import('@modelcontextprotocol/sdk/types.js').CallToolRequestSchema;
+};
+function loadSdk(): Promise<Sdk> {
+  sdk ??= Promise.all([
+    import('@modelcontextprotocol/sdk/server/mcp.js'),
+    import('@modelcontextprotocol/sdk/server/streamableHttp.js'),
+    import('@modelcontextprotocol/sdk/types.js'),
+  ]).then(([m, t, types]) => ({ McpServer: m.McpServer, StreamableHTTPServerTransport: t.StreamableHTTPServerTransport, CallToolRequestSchema: types.CallToolRequestSchema }));
+  return sdk;
+}
+
+function buildServer({ McpServer, CallToolRequestSchema }: Sdk, deps: Deps, ctx: CallContext): McpServer {
   const server = new McpServer({ name: MCP_SERVER_NAME, version: MCP_SERVER_VERSION });
   const call = async (name: string, args: unknown): Promise<CallToolResult> => {
     const { result } = await runTool(deps, name, args ?? {}, { platform: 'mcp', callId: ctx.callId, callerPhone: ctx.callerPhone });
@@ -63,17 +81,20 @@ export function mcpRouter(deps: Deps): Router {
   );
 
   router.post('/', async (req: Request, res: Response) => {
-    const server = buildServer(deps, {
-      // Vapi's MCP tool sends X-Call-Id; a caller number can be passed as a templated header.
-      callId: str(req.get('x-call-id')),
-      callerPhone: str(req.get('x-caller-number'), 64),
-    });
-    const transport = new StreamableHTTPServerTransport({ sessionIdGenerator: undefined, enableJsonResponse: true });
+    let server: McpServer | undefined;
+    let transport: InstanceType<Sdk['StreamableHTTPServerTransport']> | undefined;
     res.on('close', () => {
-      void transport.close();
-      void server.close();
+      void transport?.close();
+      void server?.close();
     });
     try {
+      const mcp = await loadSdk();
+      server = buildServer(mcp, deps, {
+        // Vapi's MCP tool sends X-Call-Id; a caller number can be passed as a templated header.
+        callId: str(req.get('x-call-id')),
+        callerPhone: str(req.get('x-caller-number'), 64),
+      });
+      transport = new mcp.StreamableHTTPServerTransport({ sessionIdGenerator: undefined, enableJsonResponse: true });
       await server.connect(transport);
       await transport.handleRequest(req, res, req.body);
     } catch (err) {

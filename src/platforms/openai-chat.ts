@@ -16,7 +16,7 @@
  * start speaking before the model has finished.
  */
 import { Router, type Request, type Response } from 'express';
-import OpenAI from 'openai';
+import type OpenAI from 'openai';
 import type {
   ChatCompletionChunk,
   ChatCompletionCreateParamsBase,
@@ -53,10 +53,17 @@ const requestSchema = z.looseObject({
 });
 type ChatRequest = z.output<typeof requestSchema>;
 
+/** The SDK class, loaded by the first chat request rather than at start-up (most servers never configure /v1). */
+let sdk: Promise<typeof OpenAI> | undefined;
+const loadOpenAI = () => (sdk ??= import('openai').then((m) => m.default));
+
+export const upstreamConfigured = (settings: Deps['settings']) => Boolean(settings.OPENAI_BASE_URL || settings.OPENAI_API_KEY);
+
 /** The upstream client, or undefined when none is configured (the endpoint then answers 503). */
-export function upstreamClient(settings: Deps['settings']): OpenAI | undefined {
-  if (!settings.OPENAI_BASE_URL && !settings.OPENAI_API_KEY) return undefined;
-  return new OpenAI({
+export async function upstreamClient(settings: Deps['settings']): Promise<OpenAI | undefined> {
+  if (!upstreamConfigured(settings)) return undefined;
+  const OpenAIClient = await loadOpenAI();
+  return new OpenAIClient({
     // Local OpenAI-compatible servers often need no key; the SDK insists on a string.
     apiKey: settings.OPENAI_API_KEY ?? 'not-needed',
     baseURL: settings.OPENAI_BASE_URL ?? 'https://api.openai.com/v1',
@@ -208,7 +215,8 @@ function addUsage(total: OpenAI.CompletionUsage | undefined, more: OpenAI.Comple
 
 export function openaiChatRouter(deps: Deps): Router {
   const router = Router();
-  const client = upstreamClient(deps.settings);
+  // One client for the router's life, made on first use.
+  let client: Promise<OpenAI | undefined> | undefined;
   const ourTools = FORMATS.openai(TOOLS) as ChatCompletionTool[];
   router.use(jsonBody('1mb'));
   router.use(
@@ -224,7 +232,7 @@ export function openaiChatRouter(deps: Deps): Router {
   });
 
   router.post('/chat/completions', async (req: Request, res: Response) => {
-    if (!client) {
+    if (!upstreamConfigured(deps.settings)) {
       openaiError(res, 503, 'No upstream model is configured: set OPENAI_BASE_URL and/or OPENAI_API_KEY (and OPENAI_MODEL).', 'service_unavailable', 'upstream_not_configured');
       return;
     }
@@ -272,9 +280,11 @@ export function openaiChatRouter(deps: Deps): Router {
     let usage: OpenAI.CompletionUsage | undefined;
     let spoken = '';
     try {
+      client ??= upstreamClient(deps.settings);
+      const upstream = (await client)!;
       for (let round = 0; ; round++) {
         const lastRound = round >= deps.settings.CHAT_MAX_TOOL_ROUNDS;
-        const turn = await upstreamTurn(client, { ...base, messages, tool_choice: lastRound ? 'none' : 'auto' }, sse, abort.signal);
+        const turn = await upstreamTurn(upstream, { ...base, messages, tool_choice: lastRound ? 'none' : 'auto' }, sse, abort.signal);
         usage = addUsage(usage, turn.usage);
         spoken += turn.content;
         // A name that is neither ours nor the client's goes to runTool, whose answer tells the model
@@ -316,7 +326,10 @@ export function openaiChatRouter(deps: Deps): Router {
       }
     } catch (err) {
       if (abort.signal.aborted) return; // the client went away; nobody to answer
-      const status = err instanceof OpenAI.APIError ? err.status : undefined;
+      const status = await loadOpenAI().then(
+        (O) => (err instanceof O.APIError ? err.status : undefined),
+        () => undefined,
+      );
       deps.logger.error({ err, status }, 'upstream model failed');
       if (sse?.headersSent) {
         // Words may already have been spoken; finish the turn with an apology rather than cut off.

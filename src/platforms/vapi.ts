@@ -72,6 +72,14 @@ function unreadable(deps: Deps, res: Response, status: number, problem: RequestP
   res.status(status).json({ results: [{ result: JSON.stringify(result) }], error: result.message });
 }
 
+/**
+ * One `{"toolCallId","name","result"}` entry as JSON text. Vapi wants the result as a JSON string, so
+ * the result is serialised once and that text escaped once, straight into the answer.
+ */
+function resultEntry(call: VapiToolCall, result: unknown): string {
+  return `{"toolCallId":${JSON.stringify(call.id)},"name":${JSON.stringify(call.name)},"result":${JSON.stringify(JSON.stringify(result))}}`;
+}
+
 export function vapiRouter(deps: Deps): Router {
   const router = Router();
   // Its own parser (mounted before the shared one), so an unreadable body is answered in Vapi's shape.
@@ -101,7 +109,7 @@ export function vapiRouter(deps: Deps): Router {
       res.status(200).json({});
       return;
     }
-    const results = [];
+    const results: string[] = [];
     // In call order, one after another: two calls in one turn may touch the same appointment.
     for (const call of env.calls) {
       const { result } = await runTool(deps, call.name, call.args, {
@@ -111,10 +119,11 @@ export function vapiRouter(deps: Deps): Router {
         callerPhone: env.callerPhone,
         idempotencyKey: `vapi:${call.id}`,
       });
-      results.push({ toolCallId: call.id, name: call.name, result: JSON.stringify(result) });
+      results.push(resultEntry(call, result));
     }
-    // Vapi ignores any status but 200, so failures travel inside each result.
-    res.status(200).json({ results });
+    // Vapi ignores any status but 200, so failures travel inside each result. Written with end():
+    // res.json would walk the envelope again and hash it for an ETag nobody asks for on a POST.
+    res.status(200).type('json').end(`{"results":[${results.join(',')}]}`);
   });
   router.use(bodyErrors((res, status, problem) => unreadable(deps, res, status, problem)));
   return router;

@@ -100,12 +100,13 @@ function bounded(names: readonly string[], max: number, conj: 'and' | 'or', tota
 
 /** "9 AM", "9:15 AM", "noon" (12-hour) or "9:00", "14:30" (24-hour). */
 function clock(ms: number, c: VoiceContext, meridiem = true): string {
-  const d = c.speech.local(ms);
-  if (c.speech.opts.clock === '24h') return d.toFormat('H:mm');
+  const s = c.speech;
+  if (s.opts.clock === '24h') return s.format(ms, 'H:mm');
+  const d = s.parts(ms);
   if (d.minute === 0 && d.hour === 12) return 'noon';
   if (d.minute === 0 && d.hour === 0) return 'midnight';
-  const base = d.minute === 0 ? d.toFormat('h') : d.toFormat('h:mm');
-  return meridiem ? `${base} ${d.toFormat('a')}` : base;
+  const base = s.format(ms, d.minute === 0 ? 'h' : 'h:mm');
+  return meridiem ? `${base} ${s.format(ms, 'a')}` : base;
 }
 
 /** Dates this close to today are said without the year, even across New Year ("Friday, January 22"). */
@@ -113,7 +114,7 @@ const YEARLESS_DAYS = 300;
 
 /** "Tuesday, November 24"; the year only for dates far from today. */
 function day(ms: number, c: VoiceContext): string {
-  return c.speech.local(ms).toFormat(Math.abs(ms - c.now) < YEARLESS_DAYS * 86_400_000 ? 'cccc, LLLL d' : 'cccc, LLLL d, yyyy');
+  return c.speech.format(ms, Math.abs(ms - c.now) < YEARLESS_DAYS * 86_400_000 ? 'cccc, LLLL d' : 'cccc, LLLL d, yyyy');
 }
 
 function dayKey(ms: number, c: VoiceContext): string {
@@ -122,7 +123,7 @@ function dayKey(ms: number, c: VoiceContext): string {
 
 /** Whole local days from `from` to `to`. */
 function daysBetween(from: number, to: number, c: VoiceContext): number {
-  return Math.round(c.speech.local(to).startOf('day').diff(c.speech.local(from).startOf('day'), 'days').days);
+  return c.speech.dayNumber(to) - c.speech.dayNumber(from);
 }
 
 /**
@@ -143,7 +144,7 @@ class DayNamer {
     this.last = ms;
     if (this.anchor !== undefined) {
       const diff = daysBetween(this.anchor, ms, c);
-      if (diff > 0 && diff < 7) return c.speech.local(ms).toFormat('cccc');
+      if (diff > 0 && diff < 7) return c.speech.format(ms, 'cccc');
     }
     this.anchor = ms;
     return day(ms, c);
@@ -162,7 +163,7 @@ function when(ms: number, c: VoiceContext): string {
 
 /** Times of one day, sharing AM/PM where they can: "9, 11:15 AM or 2:30 PM". */
 function timesOfDay(times: readonly number[], c: VoiceContext): string {
-  const half = (t: number) => c.speech.local(t).hour < 12;
+  const half = (t: number) => c.speech.parts(t).hour < 12;
   return orList(times.map((t, i) => clock(t, c, i === times.length - 1 || half(times[i + 1]!) !== half(t))));
 }
 

@@ -15,7 +15,7 @@
  * DST: a range that spans a transition is enumerated on the wall-clock grid and converted one time at
  * a time; wall times that do not exist are skipped and repeated wall times are offered once.
  */
-import { DateTime, IANAZone, type Zone } from 'luxon';
+import { TimeZone } from '../domain/zone.js';
 import type { Interval } from '../calendar/provider.js';
 import type { MinuteRange } from '../config/business.js';
 import { firstEndingAfter, mergeIntervals, subtractIntervals } from './intervals.js';
@@ -61,10 +61,7 @@ export interface Slot {
 /** Earliest bookable start (notice) and the exclusive end of the horizon (end of the last bookable local day). */
 export function bookingWindow(rules: ScheduleRules, now: number): { earliest: number; latest: number } {
   const earliest = now + rules.minNoticeMin * MINUTE;
-  const latest = DateTime.fromMillis(now, { zone: rules.zone })
-    .startOf('day')
-    .plus({ days: rules.horizonDays + 1 })
-    .toMillis();
+  const latest = TimeZone.of(rules.zone).startOfDay(now, rules.horizonDays + 1);
   return { earliest, latest };
 }
 
@@ -87,14 +84,34 @@ interface Day {
    * year: wall times then convert with one subtraction. Null on a transition day (exact path).
    */
   fixedOffsetMs: number | null;
-  zone: Zone;
+  zone: TimeZone;
   fullClosure: string | undefined;
   partialClosures: MinuteRange[];
   partialNames: { range: MinuteRange; name: string }[];
   cache: Map<MinuteRange[], OpenRange[]>;
 }
 
-function makeDay(rules: ScheduleRules, zone: Zone, localMidnight: number): Day {
+/**
+ * Days (closures, offsets, and through `cache` their open ranges) depend only on the rules and the
+ * date, and the rules are compiled once and never changed, so each is built once per rules object:
+ * a find then reuses the fourteen days the last find built.
+ */
+const DAYS = new WeakMap<ScheduleRules, Map<number, Day>>();
+const MAX_DAYS = 4_000;
+
+function dayOf(rules: ScheduleRules, zone: TimeZone, localMidnight: number): Day {
+  let days = DAYS.get(rules);
+  if (!days) DAYS.set(rules, (days = new Map()));
+  let day = days.get(localMidnight);
+  if (!day) {
+    if (days.size >= MAX_DAYS) days.clear();
+    day = makeDay(rules, zone, localMidnight);
+    days.set(localMidnight, day);
+  }
+  return day;
+}
+
+function makeDay(rules: ScheduleRules, zone: TimeZone, localMidnight: number): Day {
   const date = new Date(localMidnight);
   const iso = date.toISOString().slice(0, 10);
   let fullClosure: string | undefined;
@@ -118,12 +135,12 @@ function makeDay(rules: ScheduleRules, zone: Zone, localMidnight: number): Day {
 }
 
 /**
- * Zone offset lookups go through Intl and dominate a search, yet they are a pure function of the
- * zone and the date (tz data does not change while the process runs), so they are memoised.
+ * Whether a day has one offset all through is asked for every day of every search; TimeZone memoises
+ * the offsets themselves, this the answer per day.
  */
 const FIXED_OFFSETS = new Map<string, number | null>();
 
-function fixedOffsetOf(zone: Zone, localMidnight: number): number | null {
+function fixedOffsetOf(zone: TimeZone, localMidnight: number): number | null {
   const key = `${zone.name}|${localMidnight}`;
   let v = FIXED_OFFSETS.get(key);
   if (v === undefined) {
@@ -140,8 +157,7 @@ function fixedOffsetOf(zone: Zone, localMidnight: number): number | null {
 
 /** Local midnight (as local-as-UTC ms) of the business-local day containing `instant`. */
 function localMidnightOf(rules: ScheduleRules, instant: number): number {
-  const dt = DateTime.fromMillis(instant, { zone: rules.zone });
-  return Date.UTC(dt.year, dt.month - 1, dt.day);
+  return TimeZone.of(rules.zone).localMidnight(instant);
 }
 
 /**
@@ -152,7 +168,7 @@ function localMidnightOf(rules: ScheduleRules, instant: number): number {
  * - a wall time skipped by a spring-forward is the first real instant after the gap (the transition),
  *   so an open range that starts or ends inside the gap opens or closes when the clock jumps past it.
  */
-function wallToMillis(zone: Zone, localMs: number): number {
+function wallToMillis(zone: TimeZone, localMs: number): number {
   const before = zone.offset(localMs - 86_400_000);
   const after = zone.offset(localMs + 86_400_000);
   const a = localMs - before * MINUTE;
@@ -240,25 +256,41 @@ export function findSlots(q: SlotSearch): Slot[] {
   const tod = q.timeOfDay ? TIME_OF_DAY_MINUTES[q.timeOfDay] : undefined;
 
   const merged = q.staff.map((s) => ({ id: s.staffId, busy: mergeIntervals(s.busy), hours: rules.staffHours.get(s.staffId) ?? rules.businessHours }));
-  const byStart = new Map<number, Candidate>();
   const segments: Interval[] = [];
+  const slots: Slot[] = [];
+  let lastLocal = -Infinity;
+  const emit = (start: number, localMs: number, staffIds: string[]) => {
+    // On a fall-back day two instants can carry the same wall time (from different staff); speak it once.
+    if (localMs <= lastLocal) return;
+    lastLocal = localMs;
+    slots.push({ start, end: start + dur, staffIds });
+  };
+  const outsideTod = (localMs: number, day: Day) => {
+    if (!tod) return false;
+    const minuteOfDay = (localMs - day.localMidnight) / MINUTE;
+    return minuteOfDay < tod.start || minuteOfDay >= tod.end;
+  };
 
-  const add = (start: number, localMs: number, staffId: string, day: Day) => {
-    if (tod) {
-      const minuteOfDay = (localMs - day.localMidnight) / MINUTE;
-      if (minuteOfDay < tod.start || minuteOfDay >= tod.end) return;
-    }
+  // Candidates are collected a day at a time; days are walked in order and a day's starts lie inside
+  // it, so flushing each day in order yields the slots sorted with no sort over the whole window.
+  // On a day with one offset the starts sit on one grid of instants: a slot is an index into `grid`
+  // (local grid step since midnight), already in time order. A DST day keeps a map and a sort.
+  const grid: (string[] | undefined)[] = [];
+  const byStart = new Map<number, Candidate>();
+  const addExact = (start: number, localMs: number, staffId: string, day: Day) => {
+    if (outsideTod(localMs, day)) return;
     const c = byStart.get(start);
     if (c) c.staffIds.push(staffId);
     else byStart.set(start, { start, localMs, staffIds: [staffId] });
   };
 
-  const zone = IANAZone.create(rules.zone);
+  const zone = TimeZone.of(rules.zone);
   // Days are walked in local-as-UTC arithmetic: adding DAY is always the next calendar date.
   for (let midnight = localMidnightOf(rules, lo); ; midnight += DAY) {
-    const day = makeDay(rules, zone, midnight);
+    const day = dayOf(rules, zone, midnight);
     if (wallToInstant(day, 0).t >= hiExcl) break;
     if (day.fullClosure !== undefined) continue;
+    const fixed = day.fixedOffsetMs;
     for (const staff of merged) {
       for (const r of openRanges(rules, day, staff.hours)) {
         const a = Math.max(r.start, lo);
@@ -273,8 +305,11 @@ export function findSlots(q: SlotSearch): Slot[] {
           const off = r.offsetMs;
           for (const seg of segments) {
             const fromLocal = seg.start + off - day.localMidnight;
-            let t = day.localMidnight - off + Math.ceil(fromLocal / step) * step;
-            for (; t <= seg.end; t += step) add(t, t + off, staff.id, day);
+            let k = Math.ceil(fromLocal / step);
+            for (let t = day.localMidnight - off + k * step; t <= seg.end; t += step, k++) {
+              if (fixed === null) addExact(t, t + off, staff.id, day);
+              else if (!outsideTod(t + off, day)) (grid[k] ??= []).push(staff.id);
+            }
           }
         } else {
           // A DST transition inside the range: walk the wall-clock grid, skip wall times that do not
@@ -286,21 +321,21 @@ export function findSlots(q: SlotSearch): Slot[] {
             if (!exists) continue; // in the spring-forward gap
             while (si < segments.length && segments[si]!.end < t) si++;
             if (si === segments.length) break;
-            if (t >= segments[si]!.start) add(t, day.localMidnight + m * MINUTE, staff.id, day);
+            if (t >= segments[si]!.start) addExact(t, day.localMidnight + m * MINUTE, staff.id, day);
           }
         }
       }
     }
-  }
-
-  const sorted = [...byStart.values()].sort((x, y) => x.start - y.start);
-  const slots: Slot[] = [];
-  let lastLocal = -Infinity;
-  for (const c of sorted) {
-    // On a fall-back day two instants can carry the same wall time (from different staff); speak it once.
-    if (c.localMs <= lastLocal) continue;
-    lastLocal = c.localMs;
-    slots.push({ start: c.start, end: c.start + dur, staffIds: c.staffIds });
+    if (fixed !== null) {
+      for (let k = 0; k < grid.length; k++) {
+        const ids = grid[k];
+        if (ids) emit(day.localMidnight - fixed + k * step, day.localMidnight + k * step, ids);
+      }
+      grid.length = 0;
+    } else if (byStart.size) {
+      for (const c of [...byStart.values()].sort((x, y) => x.start - y.start)) emit(c.start, c.localMs, c.staffIds);
+      byStart.clear();
+    }
   }
   return slots;
 }
@@ -320,8 +355,9 @@ export function checkStart(q: Omit<SlotSearch, 'from' | 'to' | 'timeOfDay'>, sta
   if (start < earliest) return { ok: false, code: 'TOO_SOON' };
   if (start >= latest) return { ok: false, code: 'TOO_FAR' };
 
-  const startDt = DateTime.fromMillis(start, { zone: rules.zone });
-  const day = makeDay(rules, IANAZone.create(rules.zone), Date.UTC(startDt.year, startDt.month - 1, startDt.day));
+  const zone = TimeZone.of(rules.zone);
+  const startDt = zone.parts(start);
+  const day = dayOf(rules, zone, zone.localMidnight(start));
   if (day.fullClosure !== undefined) return { ok: false, code: 'CLOSED', closure: day.fullClosure };
   const hoursList = q.staff.map((s) => rules.staffHours.get(s.staffId) ?? rules.businessHours);
   if (hoursList.every((h) => (h[day.weekday] ?? []).length === 0)) return { ok: false, code: 'CLOSED' };
@@ -344,7 +380,7 @@ export function checkStart(q: Omit<SlotSearch, 'from' | 'to' | 'timeOfDay'>, sta
 
 /** Local open ranges of a day for one set of weekly hours, for messages ("we're open 9 to 5 that day"). */
 export function dayOpenRanges(rules: ScheduleRules, hours: MinuteRange[][], at: number): Interval[] {
-  const day = makeDay(rules, IANAZone.create(rules.zone), localMidnightOf(rules, at));
+  const day = dayOf(rules, TimeZone.of(rules.zone), localMidnightOf(rules, at));
   return openRanges(rules, day, hours).map((r) => ({ start: r.start, end: r.end }));
 }
 
@@ -353,7 +389,7 @@ export function dayOpenRanges(rules: ScheduleRules, hours: MinuteRange[][], at: 
  * closure (with its name, "Christmas") or a weekday none of them works. Undefined when open.
  */
 export function closedDay(rules: ScheduleRules, staffIds: readonly string[], at: number): { name?: string } | undefined {
-  const day = makeDay(rules, IANAZone.create(rules.zone), localMidnightOf(rules, at));
+  const day = dayOf(rules, TimeZone.of(rules.zone), localMidnightOf(rules, at));
   if (day.fullClosure !== undefined) return { name: day.fullClosure };
   const hoursList = staffIds.length ? staffIds.map((id) => rules.staffHours.get(id) ?? rules.businessHours) : [rules.businessHours];
   if (hoursList.every((h) => (h[day.weekday] ?? []).length === 0)) return {};

@@ -1,8 +1,8 @@
 /** Search windows and slot picking shared by the two search tools. */
-import { DateTime } from 'luxon';
 import type { Deps } from '../deps.js';
 import { BookingError } from '../domain/errors.js';
 import { parseWhen } from '../domain/when.js';
+import { TimeZone } from '../domain/zone.js';
 import type { Slot } from '../slots/engine.js';
 
 const DAY = 86_400_000;
@@ -25,9 +25,9 @@ export interface Window {
  */
 export function searchWindow(deps: Deps, startDate: string | undefined, endDate: string | undefined): Window {
   const zone = deps.rules.zone;
+  const tz = TimeZone.of(zone);
   const now = deps.clock.now();
-  const dayOf = (ms: number) => DateTime.fromMillis(ms, { zone }).startOf('day');
-  const endOfDay = (ms: number) => dayOf(ms).plus({ days: 1 }).toMillis();
+  const endOfDay = (ms: number) => tz.startOfDay(ms, 1);
   const start = startDate ? parseWhen(startDate, zone, 'start_date') : undefined;
   const end = endDate ? parseWhen(endDate, zone, 'end_date', { endOfDay: true }) : undefined;
   const from = Math.max(start?.ms ?? now, now);
@@ -36,7 +36,7 @@ export function searchWindow(deps: Deps, startDate: string | undefined, endDate:
   else if (start) to = endOfDay(start.ms);
   else to = now + 14 * DAY;
   if (end && start && to <= start.ms) throw new BookingError('END_BEFORE_START', {}, { field: 'end_date' });
-  const firstDay = dayOf(start?.ms ?? now).toMillis();
+  const firstDay = tz.startOfDay(start?.ms ?? now);
   const singleDay = start !== undefined && to <= endOfDay(start.ms);
   return { from, to: Math.max(to, from), explicit: Boolean(start || end), firstDay, singleDay };
 }
@@ -44,10 +44,11 @@ export function searchWindow(deps: Deps, startDate: string | undefined, endDate:
 /** Slots (sorted by start) grouped by business-local day, with one date computation per day, not per slot. */
 function byLocalDay(slots: readonly Slot[], zone: string): Slot[][] {
   const days: Slot[][] = [];
+  const tz = TimeZone.of(zone);
   let dayEnd = -Infinity;
   for (const s of slots) {
     if (s.start >= dayEnd) {
-      dayEnd = DateTime.fromMillis(s.start, { zone }).startOf('day').plus({ days: 1 }).toMillis();
+      dayEnd = tz.startOfDay(s.start, 1);
       days.push([]);
     }
     days[days.length - 1]!.push(s);

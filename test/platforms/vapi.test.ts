@@ -40,6 +40,28 @@ describe('Vapi server URL (SDK-typed fixtures)', () => {
     expect(await lastLogged(deps)).toMatchObject({ platform: 'vapi', call_id: 'vapi-call-1', tool_call_id: 'tc_2' });
   });
 
+  it('writes the answer by hand exactly as JSON.stringify would, even for ids and names that need escaping', async () => {
+    deps = makeTestDeps({ env: { VAPI_SECRET: SECRET } });
+    const app = createApp(deps);
+    const odd = 'tc "quoted" \\ back\u2028slash é 🙂';
+    const body = toolCalls([
+      { id: odd, name: 'list_services', args: {} },
+      { id: 'tc_2', name: 'no "such" tool\n', args: {} },
+    ]);
+    const res = await request(app).post('/webhooks/vapi').set('x-vapi-secret', SECRET).send(body);
+    expect(res.status).toBe(200);
+    expect(res.headers['content-type']).toBe('application/json; charset=utf-8');
+    expect(Number(res.headers['content-length'])).toBe(Buffer.byteLength(res.text));
+    const answer = JSON.parse(res.text) as { results: { toolCallId: string; name: string; result: string }[] };
+    expect(res.text).toBe(JSON.stringify(answer));
+    expect(answer.results.map((r) => [r.toolCallId, r.name])).toEqual([
+      [odd, 'list_services'],
+      ['tc_2', 'no "such" tool\n'],
+    ]);
+    expect(JSON.parse(answer.results[0]!.result)).toMatchObject({ ok: true });
+    expect(JSON.parse(answer.results[1]!.result)).toMatchObject({ ok: false, code: 'UNKNOWN_TOOL' });
+  });
+
   it('rejects a wrong secret with 401, a non-Vapi body with 400, and speaks a tool failure with 200', async () => {
     deps = await makeTestDeps({ env: { VAPI_SECRET: SECRET } });
     const app = createApp(deps);
