@@ -4,7 +4,7 @@
  * free/busy, and takes a SQLite reservation before touching the calendar. A success is returned only
  * after the confirmation is committed.
  */
-import { DateTime } from 'luxon';
+import { TimeZone } from '../domain/zone.js';
 import type { FreeBusyResult, Interval } from '../calendar/provider.js';
 import type { ServiceConfig, StaffConfig } from '../config/business.js';
 import type { Deps } from '../deps.js';
@@ -139,8 +139,8 @@ export interface BookInput {
 
 /** Staff to try, best first: fewest bookings that local day, ties by config order. */
 async function byLoad(deps: Deps, staff: StaffConfig[], at: number): Promise<StaffConfig[]> {
-  const day = DateTime.fromMillis(at, { zone: deps.rules.zone }).startOf('day');
-  const counts = await deps.store.appointments.countByStaff(day.toMillis(), day.plus({ days: 1 }).toMillis());
+  const tz = TimeZone.of(deps.rules.zone);
+  const counts = await deps.store.appointments.countByStaff(tz.startOfDay(at), tz.startOfDay(at, 1));
   return staff
     .map((s, i) => ({ s, i, n: counts.get(s.id) ?? 0 }))
     .sort((a, b) => a.n - b.n || a.i - b.i)

@@ -41,7 +41,7 @@ describe('Vapi server URL (SDK-typed fixtures)', () => {
   });
 
   it('writes the answer by hand exactly as JSON.stringify would, even for ids and names that need escaping', async () => {
-    deps = makeTestDeps({ env: { VAPI_SECRET: SECRET } });
+    deps = await makeTestDeps({ env: { VAPI_SECRET: SECRET } });
     const app = createApp(deps);
     const odd = 'tc "quoted" \\ back\u2028slash é 🙂';
     const body = toolCalls([
