@@ -21,6 +21,7 @@ import { CalendarUnavailableError, NotFoundError } from '../domain/errors.js';
 import { classifyError, describeFailure } from '../resilience/classify.js';
 import { silentLogger, type LoggerLike } from '../resilience/logger.js';
 import { isRemoteUnavailable, type RemotePolicy } from '../resilience/policy.js';
+import { assertTimesInOrder, eventDescription } from './event-text.js';
 import { authClientOf, describeAuthFailure, forceTokenRefresh, type GoogleAuthClient } from './google-client.js';
 import type { CalendarAdapter, CalendarCapabilities, CalendarEventInput, CalendarHealth, EventTimes, FreeBusyResult, Interval } from './provider.js';
 
@@ -276,22 +277,12 @@ export class GoogleCalendarProvider implements CalendarAdapter {
   }
 
   private eventBody(input: CalendarEventInput, eventId: string): calendar_v3.Schema$Event {
-    if (!(input.blockStart <= input.start && input.start < input.end && input.end <= input.blockEnd)) {
-      throw new Error(`createEvent: times out of order for ${input.appointmentId}`);
-    }
+    assertTimesInOrder(input);
     const zone = input.timeZone || this.timeZone;
-    const before = Math.round((input.start - input.blockStart) / 60_000);
-    const after = Math.round((input.blockEnd - input.end) / 60_000);
-    const lines = [input.description.trim()];
-    if (before > 0 || after > 0) {
-      const parts = [before > 0 && `${before} min before`, after > 0 && `${after} min after`].filter(Boolean);
-      lines.push(`This calendar entry includes buffer time: ${parts.join(', ')} the appointment.`);
-    }
-    if (!input.description.includes(input.appointmentId)) lines.push(`Appointment id: ${input.appointmentId}`);
     return {
       id: eventId,
       summary: input.summary,
-      description: lines.filter((l) => l.length > 0).join('\n'),
+      description: eventDescription(input),
       start: this.dateTime(input.blockStart, zone),
       end: this.dateTime(input.blockEnd, zone),
       transparency: 'opaque',

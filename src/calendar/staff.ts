@@ -1,0 +1,121 @@
+/**
+ * One business, staff calendars in several places: Sam on Google, Priya on Microsoft 365, Jordan
+ * on iCloud. Routes each calendar id to the adapter that holds it; the booking layer still sees one
+ * calendar.
+ *
+ * A provider that cannot be reached makes only its own staff unavailable (their calendar ids go
+ * to `errors`); the others stay bookable. Only when every provider asked fails does free/busy throw.
+ */
+import { CalendarUnavailableError } from '../domain/errors.js';
+import { describeFailure } from '../resilience/classify.js';
+import type { EmbeddedCalendar } from './embedded.js';
+import type { CalendarAdapter, CalendarCapabilities, CalendarEventInput, CalendarHealth, EventTimes, FreeBusyResult, Interval } from './provider.js';
+
+/**
+ * EmbeddedCalendar in the v2 shape, until src/calendar/embedded.ts implements it itself: its event
+ * ids are derived from the key, so removing by key is cancelling that id.
+ */
+export function embeddedAdapter(e: EmbeddedCalendar): CalendarAdapter & { readonly embedded: EmbeddedCalendar } {
+  return {
+    name: e.name,
+    embedded: e,
+    capabilities: { freeBusyQuery: true, changeFeed: false, push: false },
+    freeBusy: (ids, range) => e.freeBusy(ids, range),
+    createEvent: (input) => e.createEvent(input),
+    moveEvent: (cal, id, times) => e.moveEvent(cal, id, times),
+    cancelEvent: (cal, id) => e.cancelEvent(cal, id),
+    async removeByKey(cal, key) {
+      await e.cancelEvent(cal, e.eventIdFor(key));
+      return true;
+    },
+    health: () => e.health(),
+  };
+}
+
+export class StaffCalendars implements CalendarAdapter {
+  readonly name: string;
+  readonly capabilities: CalendarCapabilities;
+  private readonly adapters: CalendarAdapter[];
+
+  /**
+   * @param routes calendar id -> the adapter holding it
+   * @param fallback for calendar ids not in `routes` (appointments made before a staff member moved)
+   */
+  constructor(
+    private readonly routes: ReadonlyMap<string, CalendarAdapter>,
+    private readonly fallback: CalendarAdapter,
+  ) {
+    this.adapters = [...new Set([fallback, ...routes.values()])];
+    const used = [...new Set([...routes.values()])];
+    const names = [...new Set((used.length ? used : [fallback]).map((a) => a.name))];
+    this.name = names.join('+');
+    // A capability the booking path may rely on only if every calendar has it.
+    this.capabilities = {
+      freeBusyQuery: this.adapters.every((a) => a.capabilities.freeBusyQuery),
+      changeFeed: this.adapters.every((a) => a.capabilities.changeFeed),
+      push: this.adapters.every((a) => a.capabilities.push),
+    };
+  }
+
+  adapterFor(calendarId: string): CalendarAdapter {
+    return this.routes.get(calendarId) ?? this.fallback;
+  }
+
+  /** The first adapter of this kind, for tools (time off on the embedded calendar, checks). */
+  find<T extends CalendarAdapter>(name: string): T | undefined {
+    return this.adapters.find((a) => a.name === name) as T | undefined;
+  }
+
+  async freeBusy(calendarIds: readonly string[], range: Interval, signal?: AbortSignal): Promise<FreeBusyResult> {
+    const groups = new Map<CalendarAdapter, string[]>();
+    for (const id of new Set(calendarIds)) {
+      const a = this.adapterFor(id);
+      groups.set(a, [...(groups.get(a) ?? []), id]);
+    }
+    const result: FreeBusyResult = { busy: new Map(), errors: new Map() };
+    const failures: unknown[] = [];
+    await Promise.all(
+      [...groups].map(async ([adapter, ids]) => {
+        try {
+          const r = await adapter.freeBusy(ids, range, signal);
+          for (const [k, v] of r.busy) result.busy.set(k, v);
+          for (const [k, v] of r.errors) result.errors.set(k, v);
+        } catch (err) {
+          failures.push(err);
+          for (const id of ids) result.errors.set(id, `${adapter.name}: ${describeFailure(err)}`);
+        }
+      }),
+    );
+    if (groups.size > 0 && failures.length === groups.size) {
+      throw failures[0] instanceof CalendarUnavailableError ? failures[0] : new CalendarUnavailableError(undefined, { cause: failures[0] });
+    }
+    return result;
+  }
+
+  createEvent(input: CalendarEventInput, signal?: AbortSignal): Promise<{ eventId: string }> {
+    return this.adapterFor(input.calendarId).createEvent(input, signal);
+  }
+
+  moveEvent(calendarId: string, eventId: string, times: EventTimes, signal?: AbortSignal): Promise<void> {
+    return this.adapterFor(calendarId).moveEvent(calendarId, eventId, times, signal);
+  }
+
+  cancelEvent(calendarId: string, eventId: string, signal?: AbortSignal): Promise<void> {
+    return this.adapterFor(calendarId).cancelEvent(calendarId, eventId, signal);
+  }
+
+  removeByKey(calendarId: string, appointmentId: string, signal?: AbortSignal): Promise<boolean> {
+    return this.adapterFor(calendarId).removeByKey(calendarId, appointmentId, signal);
+  }
+
+  /**
+   * Ready while some provider is: staff on the others are unavailable, not the whole business
+   * (taking the process out of a load balancer would take everyone's bookings down). Every problem
+   * is named either way.
+   */
+  health(): CalendarHealth {
+    const problems = this.adapters.map((a) => ({ name: a.name, h: a.health() })).filter((p) => !p.h.ok);
+    if (problems.length === 0) return { ok: true };
+    return { ok: problems.length < this.adapters.length, detail: problems.map((p) => p.h.detail ?? `${p.name}: unavailable`).join('; ') };
+  }
+}
