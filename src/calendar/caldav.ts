@@ -181,7 +181,8 @@ export class CalDavCalendarProvider implements CalendarAdapter {
   private readonly timeZone: string;
   private readonly logger: LoggerLike;
   private readonly sessions = new Map<string, Promise<Session>>();
-  private authProblem: string | undefined;
+  /** calendarId -> why its server refused our credentials; cleared by its next success. */
+  private readonly authProblems = new Map<string, string>();
 
   constructor(opts: CalDavCalendarOptions) {
     this.accounts = opts.accounts;
@@ -190,9 +191,12 @@ export class CalDavCalendarProvider implements CalendarAdapter {
     this.logger = opts.logger ?? silentLogger;
   }
 
+  /** One account with a bad password makes its staff unavailable, not every CalDAV calendar. */
   health(): CalendarHealth {
-    if (this.authProblem !== undefined) return { ok: false, detail: this.authProblem };
-    return this.policy.health();
+    const policy = this.policy.health();
+    if (this.authProblems.size === 0) return policy;
+    const detail = [...this.authProblems.values(), ...(policy.detail ? [policy.detail] : [])].join('; ');
+    return { ok: policy.ok && this.authProblems.size < this.accounts.size, detail };
   }
 
   async freeBusy(calendarIds: readonly string[], range: Interval, signal?: AbortSignal): Promise<FreeBusyResult> {
@@ -366,15 +370,15 @@ export class CalDavCalendarProvider implements CalendarAdapter {
   private async call<T>(calendarId: string, op: string, fn: (session: Session, signal: AbortSignal) => Promise<T>, signal: AbortSignal | undefined): Promise<T> {
     try {
       const res = await this.policy.execute(async (s) => fn(await this.session(calendarId, s), s), signal);
-      this.authProblem = undefined;
+      this.authProblems.delete(calendarId);
       return res;
     } catch (err) {
       if (err instanceof NotFoundError) throw err;
       if (classifyError(err).kind === 'auth') {
         const account = this.accounts.get(calendarId);
         const detail = `caldav: ${account?.url ?? calendarId} refused the credentials of ${account?.username ?? 'the account'} (${describeFailure(err)}); iCloud and Fastmail need an app-specific password`;
-        if (this.authProblem === undefined) this.logger.error({ op, calendarId }, detail);
-        this.authProblem = detail;
+        if (!this.authProblems.has(calendarId)) this.logger.error({ op, calendarId }, detail);
+        this.authProblems.set(calendarId, detail);
         this.sessions.delete(calendarId);
       } else {
         this.logger.warn({ op, calendarId, failure: describeFailure(err), kind: isRemoteUnavailable(err) ? err.kind : 'error' }, 'CalDAV call failed');
