@@ -319,9 +319,14 @@ export class CalDavCalendarProvider implements CalendarAdapter {
     }
   }
 
+  /** A plain GET: tsdav's multiget throws a bare Error for a missing object, indistinguishable from others. */
   private async read(session: Session, url: string, signal: AbortSignal): Promise<DAVCalendarObject | undefined> {
-    const [obj] = await session.client.fetchCalendarObjects({ calendar: session.calendar, objectUrls: [url], fetchOptions: { signal } });
-    return obj && typeof obj.data === 'string' && obj.data.includes('BEGIN:VCALENDAR') ? obj : undefined;
+    const res = await checkedFetch(url, { headers: { ...session.client.authHeaders }, signal });
+    const data = await res.text();
+    if (res.status === 404 || res.status === 410) return undefined;
+    if (!res.ok) throw new CalDavHttpError(res.status, res.headers, 'GET', url);
+    const etag = res.headers.get('etag');
+    return { url, data, ...(etag !== null && { etag }) };
   }
 
   private async sessionOrThrow(calendarId: string, signal?: AbortSignal): Promise<Session> {

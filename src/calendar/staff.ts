@@ -6,7 +6,7 @@
  * A provider that cannot be reached makes only its own staff unavailable (their calendar ids go
  * to `errors`); the others stay bookable. Only when every provider asked fails does free/busy throw.
  */
-import { CalendarUnavailableError } from '../domain/errors.js';
+import { CalendarUnavailableError, NotFoundError } from '../domain/errors.js';
 import { describeFailure } from '../resilience/classify.js';
 import type { EmbeddedCalendar } from './embedded.js';
 import type { CalendarAdapter, CalendarCapabilities, CalendarEventInput, CalendarHealth, EventTimes, FreeBusyResult, Interval } from './provider.js';
@@ -22,7 +22,11 @@ export function embeddedAdapter(e: EmbeddedCalendar): CalendarAdapter & { readon
     capabilities: { freeBusyQuery: true, changeFeed: false, push: false },
     freeBusy: (ids, range) => e.freeBusy(ids, range),
     createEvent: (input) => e.createEvent(input),
-    moveEvent: (cal, id, times) => e.moveEvent(cal, id, times),
+    // EmbeddedCalendar throws a plain Error for an event that is gone; the contract says NotFound.
+    moveEvent: (cal, id, times) =>
+      e.moveEvent(cal, id, times).catch(() => {
+        throw new NotFoundError('EVENT_GONE', {});
+      }),
     cancelEvent: (cal, id) => e.cancelEvent(cal, id),
     async removeByKey(cal, key) {
       await e.cancelEvent(cal, e.eventIdFor(key));

@@ -71,6 +71,7 @@ export interface FakeGraph {
   tokenUrl(tenant: string): string;
   close(): Promise<void>;
   inject(route: GraphRoute | '*', fault: GraphFault, times?: number): void;
+  clearFaults(): void;
   setLatency(ms: number): void;
   counts(): Record<string, number>;
   /** Highest number of requests one mailbox had in flight at once. */
@@ -448,6 +449,9 @@ export async function startFakeGraph(opts: FakeGraphOptions = {}): Promise<FakeG
       }),
     inject(route, fault, times = 1) {
       for (let i = 0; i < times; i++) faults.push({ route, fault });
+    },
+    clearFaults() {
+      faults.length = 0;
     },
     setLatency(ms) {
       latencyMs = ms;
