@@ -322,7 +322,9 @@ export class MicrosoftCalendarProvider implements CalendarAdapter {
           const end = graphTimeMs(ev.end);
           if (start !== undefined && end !== undefined) out.push({ id: ev.id, subject: ev.subject ?? '', start, end, showAs: ev.showAs ?? 'busy' });
         }
-        next = page['@odata.nextLink'];
+        // As a path: the client only takes absolute URLs on hosts it knows as Graph's.
+        const link = page['@odata.nextLink'];
+        next = link ? (({ pathname, search }) => `${pathname.replace(/^\/v1\.0/, '')}${search}`)(new URL(link)) : undefined;
       }
     } catch (err) {
       throw this.unavailable('listEvents', err, { calendarId });
