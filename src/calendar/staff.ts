@@ -3,10 +3,11 @@
  * on iCloud. Routes each calendar id to the adapter that holds it; the booking layer still sees one
  * calendar.
  *
- * A provider that cannot be reached makes only its own staff unavailable (their calendar ids go
- * to `errors`); the others stay bookable. Only when every provider asked fails does free/busy throw.
+ * A provider that cannot be reached makes only its own staff unavailable: their calendar ids go to
+ * `errors` and the others stay bookable. The booking service already turns "no staff member could
+ * be read" into CALENDAR_UNAVAILABLE, so free/busy itself never throws for a provider's failure.
  */
-import { CalendarUnavailableError, NotFoundError } from '../domain/errors.js';
+import { NotFoundError } from '../domain/errors.js';
 import { describeFailure } from '../resilience/classify.js';
 import type { EmbeddedCalendar } from './embedded.js';
 import type { CalendarAdapter, CalendarCapabilities, CalendarEventInput, CalendarHealth, EventTimes, FreeBusyResult, Interval } from './provider.js';
@@ -77,7 +78,6 @@ export class StaffCalendars implements CalendarAdapter {
       groups.set(a, [...(groups.get(a) ?? []), id]);
     }
     const result: FreeBusyResult = { busy: new Map(), errors: new Map() };
-    const failures: unknown[] = [];
     await Promise.all(
       [...groups].map(async ([adapter, ids]) => {
         try {
@@ -85,14 +85,10 @@ export class StaffCalendars implements CalendarAdapter {
           for (const [k, v] of r.busy) result.busy.set(k, v);
           for (const [k, v] of r.errors) result.errors.set(k, v);
         } catch (err) {
-          failures.push(err);
           for (const id of ids) result.errors.set(id, `${adapter.name}: ${describeFailure(err)}`);
         }
       }),
     );
-    if (groups.size > 0 && failures.length === groups.size) {
-      throw failures[0] instanceof CalendarUnavailableError ? failures[0] : new CalendarUnavailableError(undefined, { cause: failures[0] });
-    }
     return result;
   }
 
