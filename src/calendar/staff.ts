@@ -85,7 +85,9 @@ export class StaffCalendars implements CalendarAdapter {
           for (const [k, v] of r.busy) result.busy.set(k, v);
           for (const [k, v] of r.errors) result.errors.set(k, v);
         } catch (err) {
-          for (const id of ids) result.errors.set(id, `${adapter.name}: ${describeFailure(err)}`);
+          // The remote's own answer ("HTTP 404"), not the wrapper's code.
+          const cause = err instanceof Error && err.cause !== undefined ? err.cause : err;
+          for (const id of ids) result.errors.set(id, `${adapter.name}: ${describeFailure(cause)}`);
         }
       }),
     );
@@ -114,8 +116,11 @@ export class StaffCalendars implements CalendarAdapter {
    * is named either way.
    */
   health(): CalendarHealth {
-    const problems = this.adapters.map((a) => ({ name: a.name, h: a.health() })).filter((p) => !p.h.ok);
-    if (problems.length === 0) return { ok: true };
-    return { ok: problems.length < this.adapters.length, detail: problems.map((p) => p.h.detail ?? `${p.name}: unavailable`).join('; ') };
+    const all = this.adapters.map((a) => ({ name: a.name, h: a.health() }));
+    const down = all.filter((p) => !p.h.ok).length;
+    // An adapter can be up with a detail (one CalDAV account refusing its password).
+    const details = all.filter((p) => !p.h.ok || p.h.detail).map((p) => p.h.detail ?? `${p.name}: unavailable`);
+    if (details.length === 0) return { ok: true };
+    return { ok: down < all.length, detail: details.join('; ') };
   }
 }
