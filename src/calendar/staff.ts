@@ -9,7 +9,7 @@
  */
 import { NotFoundError } from '../domain/errors.js';
 import { describeFailure } from '../resilience/classify.js';
-import type { EmbeddedCalendar } from './embedded.js';
+import { EmbeddedCalendar } from './embedded.js';
 import type { CalendarAdapter, CalendarCapabilities, CalendarEventInput, CalendarHealth, EventTimes, FreeBusyResult, Interval } from './provider.js';
 
 /**
@@ -123,4 +123,20 @@ export class StaffCalendars implements CalendarAdapter {
     if (details.length === 0) return { ok: true };
     return { ok: down < all.length, detail: details.join('; ') };
   }
+}
+
+/**
+ * The embedded calendar behind whatever the booking layer holds, for the admin time-off routes
+ * (src/http/admin.ts checks `instanceof EmbeddedCalendar`, which a mixed business no longer is).
+ */
+export function embeddedCalendarOf(p: unknown): EmbeddedCalendar | undefined {
+  if (p instanceof EmbeddedCalendar) return p;
+  let cur: unknown = p;
+  for (let depth = 0; depth < 4 && cur; depth++) {
+    if (cur instanceof StaffCalendars) return (cur.find('embedded') as { embedded?: EmbeddedCalendar } | undefined)?.embedded;
+    if (typeof cur === 'object' && cur !== null && 'embedded' in cur) return (cur as { embedded: EmbeddedCalendar }).embedded;
+    if (typeof cur === 'object' && cur !== null && 'inner' in cur) cur = (cur as { inner: unknown }).inner;
+    else break;
+  }
+  return undefined;
 }
