@@ -121,6 +121,15 @@ describe('a business with staff on Google, Microsoft 365 and CalDAV', () => {
     }
   });
 
+  it('costs Graph one getSchedule and one create per booking, with the token reused', async () => {
+    const before = graph.counts();
+    const r = await call('book_appointment', { customer_name: 'Hal Ito', customer_phone: '+12125550106', service_name: 'color', staff_name: 'Priya', appointment_datetime: '2026-12-05T10:00' });
+    expect(r).toMatchObject({ ok: true });
+    const after = graph.counts();
+    const delta = Object.fromEntries(Object.keys(after).map((k) => [k, (after[k] ?? 0) - (before[k] ?? 0)]).filter(([, n]) => n !== 0));
+    expect(delta).toEqual({ getSchedule: 1, create: 1, total: 2 });
+  });
+
   it('gives one slot to exactly one of eight callers racing for it on Microsoft 365', async () => {
     const results = await Promise.all(
       Array.from({ length: 8 }, (_, i) =>
