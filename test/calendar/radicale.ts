@@ -78,8 +78,8 @@ export async function startRadicale(users: Record<string, string>): Promise<Radi
     stderr = '';
     child = spawn('radicale', ['--config', config], { stdio: ['ignore', 'ignore', 'pipe'] });
     child.stderr!.on('data', (d: Buffer) => (stderr += d.toString()));
-    // Ready when it answers HTTP; start-up takes 1-2 s, far more under a loaded machine.
-    for (let i = 0; i < 300; i++) {
+    // Ready when it answers HTTP; start-up takes 1-2 s, far more on a loaded machine or under libfaketime.
+    for (let i = 0; i < 900; i++) {
       if (child.exitCode !== null) throw new Error(`radicale exited with ${child.exitCode}: ${stderr}`);
       try {
         await fetch(url, { method: 'OPTIONS' });
