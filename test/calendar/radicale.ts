@@ -8,6 +8,7 @@
  */
 import { spawn, spawnSync, type ChildProcess } from 'node:child_process';
 import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import http from 'node:http';
 import net from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -126,5 +127,61 @@ export async function startRadicale(users: Record<string, string>): Promise<Radi
       await stop();
       rmSync(dir, { recursive: true, force: true });
     },
+  };
+}
+
+export interface ProxyFault {
+  /** Answer this status without forwarding (with Retry-After: 1 on 429). */
+  status?: number;
+  /** Forward, let Radicale apply it, then drop the connection instead of answering. */
+  dropAfter?: boolean;
+}
+
+export interface FaultProxy {
+  url: string;
+  /** The next `times` requests with this method get the fault. */
+  inject(method: string, fault: ProxyFault, times: number): void;
+  close(): Promise<void>;
+}
+
+/**
+ * A pass-through proxy in front of Radicale that can throttle, fail or lose answers, the faults a
+ * real CalDAV server shows under load that Radicale cannot be asked for.
+ */
+export async function startFaultProxy(target: string): Promise<FaultProxy> {
+  const faults: { method: string; fault: ProxyFault }[] = [];
+  const server = http.createServer((req, res) => {
+    const i = faults.findIndex((f) => f.method === req.method);
+    const fault = i >= 0 ? faults.splice(i, 1)[0]!.fault : undefined;
+    if (fault?.status) {
+      req.resume();
+      res.writeHead(fault.status, fault.status === 429 ? { 'retry-after': '1' } : {});
+      res.end();
+      return;
+    }
+    const upstream = http.request(new URL(req.url ?? '/', target), { method: req.method, headers: req.headers }, (up) => {
+      if (fault?.dropAfter) {
+        up.resume();
+        up.on('end', () => req.socket.destroy());
+        return;
+      }
+      res.writeHead(up.statusCode ?? 502, up.headers);
+      up.pipe(res);
+    });
+    upstream.on('error', () => req.socket.destroy());
+    req.pipe(upstream);
+  });
+  await new Promise<void>((ok) => server.listen(0, '127.0.0.1', ok));
+  const { port } = server.address() as net.AddressInfo;
+  return {
+    url: `http://127.0.0.1:${port}/`,
+    inject(method, fault, times) {
+      for (let n = 0; n < times; n++) faults.push({ method, fault });
+    },
+    close: () =>
+      new Promise<void>((ok) => {
+        server.closeAllConnections();
+        server.close(() => ok());
+      }),
   };
 }

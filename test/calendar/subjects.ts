@@ -23,7 +23,7 @@ import { createRemotePolicy, type RemotePolicyOptions } from '../../src/resilien
 import { createStore } from '../../src/store/index.js';
 import { startFakeGraph, type FakeGraph } from '../../tools/fakes/microsoft-graph.js';
 import { startFakeGoogleCalendar, type FakeGoogleCalendar } from '../fakes/google-calendar.js';
-import { startRadicale, type Radicale } from './radicale.js';
+import { startFaultProxy, startRadicale, type Radicale } from './radicale.js';
 
 export const TZ = 'America/New_York';
 export const HOUR = 3_600_000;
@@ -242,11 +242,13 @@ export async function caldavSubject(): Promise<Subject & { radicale: Radicale }>
   const users = { jordan: 'jordan-app-password', alex: 'alex-app-password' };
   const radicale = await startRadicale(users);
   for (const [u, p] of Object.entries(users)) await radicale.makeCalendar(u, p);
+  // Bookline talks to Radicale through a proxy that can inject the faults Radicale never shows.
+  const proxy = await startFaultProxy(radicale.url);
   const calendars: [string, string] = ['caldav:jordan', 'caldav:alex'];
   const accounts = new Map([
-    [calendars[0], { url: radicale.url, username: 'jordan', password: users.jordan }],
-    [calendars[1], { url: radicale.url, username: 'alex', password: users.alex }],
-    ['caldav:wrong-password', { url: radicale.url, username: 'jordan', password: 'not-it' }],
+    [calendars[0], { url: proxy.url, username: 'jordan', password: users.jordan }],
+    [calendars[1], { url: proxy.url, username: 'alex', password: users.alex }],
+    ['caldav:wrong-password', { url: proxy.url, username: 'jordan', password: 'not-it' }],
   ]);
   const adapter = new CalDavCalendarProvider({ accounts, policy: fastPolicy('caldav'), timeZone: TZ });
   const { provider, orphans } = wrap(adapter);
@@ -274,10 +276,16 @@ export async function caldavSubject(): Promise<Subject & { radicale: Radicale }>
       const xml = await res.text();
       return (xml.match(/\.ics<\/href>/g) ?? []).length;
     },
+    inject(fault, times, op) {
+      proxy.inject(op === 'create' ? 'PUT' : 'REPORT', fault === 'throttled' ? { status: 429 } : fault === 'server-error' ? { status: 503 } : { dropAfter: true }, times);
+    },
     async outage() {
       await radicale.stop();
       return { restore: () => radicale.start() };
     },
-    close: () => radicale.close(),
+    async close() {
+      await proxy.close();
+      await radicale.close();
+    },
   };
 }
