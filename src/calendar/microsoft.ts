@@ -65,8 +65,11 @@ export function microsoftSettingsFromEnv(env: {
   };
 }
 
+/** Returns an access token; `fresh` bypasses msal's cache (after Graph refused the cached one). */
+export type TokenSource = (opts?: { fresh?: boolean }) => Promise<string>;
+
 /** A token source for the Graph client: msal-node client credentials. */
-export function msalTokenSource(s: MicrosoftSettings): () => Promise<string> {
+export function msalTokenSource(s: MicrosoftSettings): TokenSource {
   const auth: Configuration['auth'] = {
     clientId: s.clientId,
     clientSecret: s.clientSecret,
@@ -90,8 +93,8 @@ export function msalTokenSource(s: MicrosoftSettings): () => Promise<string> {
   }
   const app = new ConfidentialClientApplication({ auth });
   const scopes = [`${s.tokenUrl ? 'https://graph.microsoft.com' : s.graphUrl}/.default`];
-  return async () => {
-    const result = await app.acquireTokenByClientCredential({ scopes });
+  return async (opts = {}) => {
+    const result = await app.acquireTokenByClientCredential({ scopes, ...(opts.fresh && { skipCache: true }) });
     if (!result?.accessToken) throw new Error('Entra ID returned no access token');
     return result.accessToken;
   };
@@ -100,9 +103,13 @@ export function msalTokenSource(s: MicrosoftSettings): () => Promise<string> {
 /** Attaches the bearer token to every request, whatever the scheme of the Graph URL. */
 class BearerMiddleware implements Middleware {
   private next: Middleware | undefined;
-  constructor(private readonly token: () => Promise<string>) {}
+  /** Set after a 401: the next request fetches a new token instead of the cached one. */
+  refreshNext = false;
+  constructor(private readonly token: TokenSource) {}
   async execute(context: Context): Promise<void> {
-    const value = `Bearer ${await this.token()}`;
+    const fresh = this.refreshNext;
+    this.refreshNext = false;
+    const value = `Bearer ${await this.token({ fresh })}`;
     const options = (context.options ??= {});
     if (options.headers instanceof Headers) options.headers.set('Authorization', value);
     else options.headers = { ...(options.headers as Record<string, string> | undefined), Authorization: value };
@@ -113,8 +120,13 @@ class BearerMiddleware implements Middleware {
   }
 }
 
-export function buildGraphClient(s: MicrosoftSettings, token: () => Promise<string> = msalTokenSource(s)): Client {
-  return Client.initWithMiddleware({ baseUrl: `${s.graphUrl}/`, defaultVersion: 'v1.0', middleware: [new BearerMiddleware(token), new HTTPMessageHandler()] });
+const bearers = new WeakMap<Client, BearerMiddleware>();
+
+export function buildGraphClient(s: MicrosoftSettings, token: TokenSource = msalTokenSource(s)): Client {
+  const bearer = new BearerMiddleware(token);
+  const client = Client.initWithMiddleware({ baseUrl: `${s.graphUrl}/`, defaultVersion: 'v1.0', middleware: [bearer, new HTTPMessageHandler()] });
+  bearers.set(client, bearer);
+  return client;
 }
 
 interface GraphTime {
@@ -342,8 +354,23 @@ export class MicrosoftCalendarProvider implements CalendarAdapter {
   /** One Graph call through the policy; each attempt holds one of the mailbox's four slots. */
   private async call<T>(mailbox: string, op: string, fn: (signal: AbortSignal) => Promise<T>, signal: AbortSignal | undefined): Promise<T> {
     const slots = this.bulkheadFor(mailbox);
+    // Entra ID can revoke a token before it expires, and msal would keep serving it from cache:
+    // one 401 gets one new token and one replay inside the same attempt.
+    const once = async (s: AbortSignal, refreshed: boolean): Promise<T> => {
+      try {
+        return await slots.execute(() => fn(s), s);
+      } catch (err) {
+        const bearer = bearers.get(this.client);
+        if (!refreshed && bearer && classifyError(err).status === 401) {
+          this.logger.info({ op, mailbox }, 'Graph answered 401: fetching a new app token and retrying once');
+          bearer.refreshNext = true;
+          return once(s, true);
+        }
+        throw err;
+      }
+    };
     try {
-      const res = await this.policy.execute((s) => slots.execute(() => fn(s), s), signal);
+      const res = await this.policy.execute((s) => once(s, false), signal);
       this.authProblem = undefined;
       return res;
     } catch (err) {

@@ -76,6 +76,16 @@ describe('Microsoft Graph provider', () => {
     expect(fake.tokenGrants()).toEqual([{ clientId: 'bookline-app', scope: 'https://graph.microsoft.com/.default', tenant: 'salon-tenant' }]);
   });
 
+  it('fetches a new token once when Graph refuses the cached one (revoked before it expired)', async () => {
+    const { fake, provider } = await setup({ fake: { mailboxes: ['priya@salon.test'] } });
+    await provider.freeBusy(['priya@salon.test'], { start: T0, end: T0 + HOUR });
+    fake.revokeTokens();
+    await provider.createEvent(booking('priya@salon.test', 3));
+    expect(fake.tokenGrants()).toHaveLength(2);
+    expect(fake.events('priya@salon.test')).toHaveLength(1);
+    expect(provider.health()).toEqual({ ok: true });
+  });
+
   it('reports refused app credentials in health, in words an operator can act on', async () => {
     const { provider } = await setup({ fake: { mailboxes: ['priya@salon.test'] }, secret: 'wrong' });
     await expect(provider.freeBusy(['priya@salon.test'], { start: T0, end: T0 + HOUR })).rejects.toBeInstanceOf(CalendarUnavailableError);
