@@ -89,7 +89,11 @@ export class CleanupCalendar implements CalendarProvider {
 
   async cancelEvent(calendarId: string, eventId: string, signal?: AbortSignal): Promise<void> {
     if (eventId.startsWith(KEY_HANDLE)) {
-      await this.removeByKey(calendarId, eventId.slice(KEY_HANDLE.length), signal);
+      const key = eventId.slice(KEY_HANDLE.length);
+      // Right after a failed create the background removal is already on it; waiting for it would
+      // only delay the caller's answer.
+      if (this.cleanups.has(key)) return;
+      await this.removeByKey(calendarId, key, signal);
       return;
     }
     await this.inner.cancelEvent(calendarId, eventId, signal);
