@@ -47,6 +47,10 @@ export function planCalendars(config: BusinessConfig, settings: Pick<Env, 'CALEN
     const earlier = kinds.get(s.calendarId);
     if (earlier !== undefined && earlier !== kind) problems.push(`staff.${i}: calendar "${s.calendarId}" is also used with ${earlier}`);
     kinds.set(s.calendarId, kind);
+    // A staff id is no mailbox: Graph would answer 404 on every call, heard as "calendar unavailable".
+    if (kind === 'microsoft' && s.calendar === undefined && !/@|^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i.test(s.calendarId)) {
+      problems.push(`staff.${i}.calendarId: set the Microsoft 365 mailbox of ${s.name} (e.g. "${s.id}@yoursalon.com"), or give them a "calendar"`);
+    }
     if (s.calendar?.provider === 'caldav') {
       const password = env[s.calendar.passwordEnv];
       if (!password) problems.push(`staff.${i}.calendar.passwordEnv: set ${s.calendar.passwordEnv} to the CalDAV password of ${s.name} (an app-specific password on iCloud and Fastmail)`);

@@ -45,6 +45,11 @@ describe('per-staff calendar configuration', () => {
     expect(plan.caldav.get('caldav:jordan@icloud.com@https://caldav.icloud.com/')).toEqual({ url: 'https://caldav.icloud.com/', username: 'jordan@icloud.com', password: 'abcd-efgh-ijkl-mnop' });
   });
 
+  it('asks for a mailbox when CALENDAR_PROVIDER=microsoft and a staff member has only their id', () => {
+    const cfg = parseBusinessConfig({ ...base, staff: [{ id: 'lee', name: 'Lee' }, { id: 'kim', name: 'Kim', calendarId: 'kim@salon.com' }] });
+    expect(() => planCalendars(cfg, { CALENDAR_PROVIDER: 'microsoft' }, {})).toThrow('staff.0.calendarId: set the Microsoft 365 mailbox of Lee (e.g. "lee@yoursalon.com")');
+  });
+
   it('names the missing password variable and a calendar id claimed by two providers', () => {
     const cfg = parseBusinessConfig({
       ...base,
