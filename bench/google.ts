@@ -55,7 +55,7 @@ export async function benchGoogle(opts: { quick: boolean }): Promise<GoogleResul
       GOOGLE_TOKEN_URL: fake.tokenUrl,
     });
     // Built exactly as the server builds it: the same factory, the same GOOGLE_* settings.
-    const calendar = await createCalendarProvider(settings, { store, clock: systemClock, logger: pino({ level: 'silent' }), timeZone: zone });
+    const calendar = await createCalendarProvider(settings, { store, clock: systemClock, logger: pino({ level: 'silent' }), timeZone: zone, config });
     const deps = makeDeps({ config, settings, calendar, store, clock: systemClock, logger: pino({ level: 'silent' }), ids: randomIds });
     const slots = new DistinctSlots(zone, DateTime.now().setZone(zone).startOf('day').plus({ days: 2 }), 300, 7, 22, config.staff.length);
     let next = 0;

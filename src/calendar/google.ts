@@ -7,13 +7,12 @@
  * customer-facing times live in extendedProperties.private (appt_start / appt_end), with a line in
  * the description telling staff how much of the entry is buffer. That way a single freeBusy call
  * reports exactly the time the slot engine must avoid, including buffers of our own bookings, with
- * no extra events.list per search. findByPhone reports the real appointment times.
+ * no extra events.list per search.
  *
- * Idempotent create: the event id is derived from the appointment id, so a retried insert that
- * already landed answers 409 and is adopted, never duplicated. When createEvent finally throws but
- * an attempt may have stored the event (dropped connection, 5xx, timeout), the provider deletes that
- * id in the background so no orphan blocks the calendar; if that cleanup fails too it is logged and
- * reported through `onOrphan` for the booking layer to reconcile (cancelEvent on the same id is safe).
+ * Idempotent create: the event id is derived from the appointment id (the key), so a retried insert
+ * that already landed answers 409 and is adopted, never duplicated, and removeByKey can delete it
+ * without a search. The background removal after a failed create is ./cleanup.ts's, as for every
+ * adapter.
  */
 import { DateTime } from 'luxon';
 import type { calendar_v3 } from '@googleapis/calendar';
@@ -22,15 +21,9 @@ import { CalendarUnavailableError, NotFoundError } from '../domain/errors.js';
 import { classifyError, describeFailure } from '../resilience/classify.js';
 import { silentLogger, type LoggerLike } from '../resilience/logger.js';
 import { isRemoteUnavailable, type RemotePolicy } from '../resilience/policy.js';
+import { assertTimesInOrder, eventDescription } from './event-text.js';
 import { authClientOf, describeAuthFailure, forceTokenRefresh, type GoogleAuthClient } from './google-client.js';
-import type {
-  CalendarEventInput,
-  CalendarEventRef,
-  CalendarHealth,
-  CalendarProvider,
-  FreeBusyResult,
-  Interval,
-} from './provider.js';
+import type { CalendarAdapter, CalendarCapabilities, CalendarEventInput, CalendarHealth, EventTimes, FreeBusyResult, Interval } from './provider.js';
 
 export type SendUpdates = 'all' | 'externalOnly' | 'none';
 
@@ -49,13 +42,6 @@ export const PROP = {
   apptEnd: 'appt_end',
 } as const;
 
-export interface OrphanEvent {
-  appointmentId: string;
-  calendarId: string;
-  eventId: string;
-  error: unknown;
-}
-
 export interface GoogleCalendarProviderOptions {
   client: calendar_v3.Calendar;
   policy: RemotePolicy;
@@ -63,14 +49,6 @@ export interface GoogleCalendarProviderOptions {
   timeZone: string;
   sendUpdates: SendUpdates;
   logger?: LoggerLike;
-  /** Clock for "upcoming" in findByPhone. */
-  now?: () => number;
-  /** How long the background delete of a possibly-stored event may take after a failed create. */
-  cleanupTimeoutMs?: number;
-  /** Pause before that delete, so a request that was still in flight when we gave up lands first. */
-  cleanupDelayMs?: number;
-  /** Called when a failed create may have left an event behind and the cleanup could not remove it. */
-  onOrphan?: (orphan: OrphanEvent) => void;
 }
 
 const BASE32HEX = '0123456789abcdefghijklmnopqrstuv';
@@ -138,40 +116,18 @@ function eventTimeMs(t: calendar_v3.Schema$EventDateTime | undefined, zone: stri
   return undefined;
 }
 
-/** Wait for `p`, but no longer than `signal` allows. */
-async function withinSignal(p: Promise<unknown>, signal: AbortSignal | undefined): Promise<void> {
-  if (!signal) {
-    await p;
-    return;
-  }
-  if (signal.aborted) return;
-  let onAbort: (() => void) | undefined;
-  await Promise.race([
-    p,
-    new Promise<void>((resolve) => {
-      onAbort = () => resolve();
-      signal.addEventListener('abort', onAbort, { once: true });
-    }),
-  ]);
-  if (onAbort) signal.removeEventListener('abort', onAbort);
-}
-
-export class GoogleCalendarProvider implements CalendarProvider {
+export class GoogleCalendarProvider implements CalendarAdapter {
   readonly name = 'google';
+  /** What Google offers (freeBusy.query, events.list syncToken, events.watch); sync is not built on them yet. */
+  readonly capabilities: CalendarCapabilities = { freeBusyQuery: true, changeFeed: true, push: true };
   private readonly client: calendar_v3.Calendar;
   private readonly policy: RemotePolicy;
   private readonly timeZone: string;
   private readonly sendUpdates: SendUpdates;
   private readonly logger: LoggerLike;
-  private readonly now: () => number;
-  private readonly cleanupTimeoutMs: number;
-  private readonly cleanupDelayMs: number;
-  private readonly onOrphan: ((o: OrphanEvent) => void) | undefined;
   private readonly auth: GoogleAuthClient | undefined;
   /** Set when Google refuses our credentials; cleared by the next successful request. */
   private authProblem: string | undefined;
-  /** Background deletes after failed creates, by appointment id. */
-  private readonly cleanups = new Map<string, Promise<void>>();
 
   constructor(opts: GoogleCalendarProviderOptions) {
     this.client = opts.client;
@@ -179,25 +135,12 @@ export class GoogleCalendarProvider implements CalendarProvider {
     this.timeZone = opts.timeZone;
     this.sendUpdates = opts.sendUpdates;
     this.logger = opts.logger ?? silentLogger;
-    this.now = opts.now ?? Date.now;
-    this.cleanupTimeoutMs = opts.cleanupTimeoutMs ?? 15_000;
-    this.cleanupDelayMs = opts.cleanupDelayMs ?? 1_000;
-    this.onOrphan = opts.onOrphan;
     this.auth = authClientOf(opts.client);
-  }
-
-  eventIdFor(appointmentId: string): string {
-    return googleEventIdFor(appointmentId);
   }
 
   health(): CalendarHealth {
     if (this.authProblem !== undefined) return { ok: false, detail: this.authProblem };
     return this.policy.health();
-  }
-
-  /** Resolves when background cleanups have finished (tests, graceful shutdown). */
-  async settled(): Promise<void> {
-    while (this.cleanups.size > 0) await Promise.allSettled([...this.cleanups.values()]);
   }
 
   // ---------------------------------------------------------------------------------------------
@@ -275,21 +218,14 @@ export class GoogleCalendarProvider implements CalendarProvider {
   // Create
 
   async createEvent(input: CalendarEventInput, signal?: AbortSignal): Promise<{ eventId: string }> {
-    // A cleanup of an earlier failed attempt for this appointment must finish first, or it could
-    // delete the event this call is about to adopt.
-    const pending = this.cleanups.get(input.appointmentId);
-    if (pending) await withinSignal(pending, signal);
-
     const eventId = googleEventIdFor(input.appointmentId);
     const body = this.eventBody(input, eventId);
-    const tracker = { uncertain: 0 };
     try {
       await this.call(
         'events.insert',
         (s) => this.client.events.insert({ calendarId: input.calendarId, sendUpdates: this.sendUpdates, requestBody: body }, { signal: s }),
         signal,
         { calendarId: input.calendarId, appointmentId: input.appointmentId },
-        tracker,
       );
       return { eventId };
     } catch (err) {
@@ -300,11 +236,9 @@ export class GoogleCalendarProvider implements CalendarProvider {
           await this.adoptExisting(input, eventId, body, signal);
           return { eventId };
         } catch (adoptErr) {
-          this.scheduleCleanup(input, eventId);
           throw this.unavailable('createEvent', adoptErr, { calendarId: input.calendarId, appointmentId: input.appointmentId });
         }
       }
-      if (tracker.uncertain > 0) this.scheduleCleanup(input, eventId);
       throw this.unavailable('createEvent', err, { calendarId: input.calendarId, appointmentId: input.appointmentId });
     }
   }
@@ -342,50 +276,13 @@ export class GoogleCalendarProvider implements CalendarProvider {
     this.logger.info({ ...ctx, eventId, wasCancelled: existing.status === 'cancelled' }, 'insert answered 409: restored the existing event to this booking');
   }
 
-  private scheduleCleanup(input: CalendarEventInput, eventId: string): void {
-    if (this.cleanups.has(input.appointmentId)) return;
-    const ctx = { calendarId: input.calendarId, appointmentId: input.appointmentId, eventId };
-    const run = async () => {
-      await new Promise((r) => setTimeout(r, this.cleanupDelayMs));
-      try {
-        await this.call(
-          'events.delete(cleanup)',
-          (s) => this.client.events.delete({ calendarId: input.calendarId, eventId, sendUpdates: 'none' }, { signal: s }),
-          AbortSignal.timeout(this.cleanupTimeoutMs),
-          ctx,
-        );
-        this.logger.warn(ctx, 'removed the calendar event of a booking that failed');
-      } catch (err) {
-        const status = statusOf(err);
-        if (status === 404 || status === 410) {
-          this.logger.debug(ctx, 'a failed booking left no event behind');
-          return;
-        }
-        this.logger.error({ ...ctx, failure: describeFailure(err) }, 'a failed booking may have left an event on the calendar');
-        this.onOrphan?.({ ...ctx, error: err });
-      }
-    };
-    const p = run().finally(() => this.cleanups.delete(input.appointmentId));
-    this.cleanups.set(input.appointmentId, p);
-  }
-
   private eventBody(input: CalendarEventInput, eventId: string): calendar_v3.Schema$Event {
-    if (!(input.blockStart <= input.start && input.start < input.end && input.end <= input.blockEnd)) {
-      throw new Error(`createEvent: times out of order for ${input.appointmentId}`);
-    }
+    assertTimesInOrder(input);
     const zone = input.timeZone || this.timeZone;
-    const before = Math.round((input.start - input.blockStart) / 60_000);
-    const after = Math.round((input.blockEnd - input.end) / 60_000);
-    const lines = [input.description.trim()];
-    if (before > 0 || after > 0) {
-      const parts = [before > 0 && `${before} min before`, after > 0 && `${after} min after`].filter(Boolean);
-      lines.push(`This calendar entry includes buffer time: ${parts.join(', ')} the appointment.`);
-    }
-    if (!input.description.includes(input.appointmentId)) lines.push(`Appointment id: ${input.appointmentId}`);
     return {
       id: eventId,
       summary: input.summary,
-      description: lines.filter((l) => l.length > 0).join('\n'),
+      description: eventDescription(input),
       start: this.dateTime(input.blockStart, zone),
       end: this.dateTime(input.blockEnd, zone),
       transparency: 'opaque',
@@ -409,14 +306,9 @@ export class GoogleCalendarProvider implements CalendarProvider {
   }
 
   // ---------------------------------------------------------------------------------------------
-  // Move, cancel, look-up
+  // Move, cancel
 
-  async moveEvent(
-    calendarId: string,
-    eventId: string,
-    times: { start: number; end: number; blockStart: number; blockEnd: number },
-    signal?: AbortSignal,
-  ): Promise<void> {
+  async moveEvent(calendarId: string, eventId: string, times: EventTimes, signal?: AbortSignal): Promise<void> {
     const ctx = { calendarId, eventId };
     let updated: calendar_v3.Schema$Event;
     try {
@@ -468,56 +360,21 @@ export class GoogleCalendarProvider implements CalendarProvider {
     }
   }
 
-  async findByPhone(calendarIds: readonly string[], phoneE164: string, signal?: AbortSignal): Promise<CalendarEventRef[]> {
-    const now = this.now();
-    const ids = [...new Set(calendarIds)];
-    // A partial answer ("you have no appointments" because one calendar failed) would mislead the
-    // caller, so one failing calendar fails the whole look-up.
-    const perCalendar = await Promise.all(ids.map((id) => this.upcomingForPhone(id, phoneE164, now, signal)));
-    return perCalendar.flat().sort((a, b) => a.start - b.start || a.calendarId.localeCompare(b.calendarId));
-  }
-
-  private async upcomingForPhone(calendarId: string, phone: string, now: number, signal?: AbortSignal): Promise<CalendarEventRef[]> {
-    const out: CalendarEventRef[] = [];
-    let pageToken: string | undefined;
-    do {
-      const token = pageToken;
-      let data: calendar_v3.Schema$Events;
-      try {
-        ({ data } = await this.call(
-          'events.list',
-          (s) =>
-            this.client.events.list(
-              {
-                calendarId,
-                privateExtendedProperty: [`${PROP.customerPhone}=${phone}`],
-                timeMin: new Date(now).toISOString(),
-                singleEvents: true,
-                orderBy: 'startTime',
-                showDeleted: false,
-                maxResults: 250,
-                ...(token !== undefined && { pageToken: token }),
-              },
-              { signal: s },
-            ),
-          signal,
-          { calendarId },
-        ));
-      } catch (err) {
-        throw this.unavailable('findByPhone', err, { calendarId });
-      }
-      for (const ev of data.items ?? []) {
-        if (!ev.id || ev.status === 'cancelled') continue;
-        const priv = ev.extendedProperties?.private ?? {};
-        const start = parseTime(priv[PROP.apptStart]) ?? eventTimeMs(ev.start, this.timeZone);
-        const end = parseTime(priv[PROP.apptEnd]) ?? eventTimeMs(ev.end, this.timeZone);
-        if (start === undefined || end === undefined || end <= now) continue;
-        const appointmentId = priv[PROP.appointmentId] ?? appointmentIdFromGoogleEventId(ev.id);
-        out.push({ calendarId, eventId: ev.id, ...(appointmentId !== undefined && { appointmentId }), start, end });
-      }
-      pageToken = data.nextPageToken ?? undefined;
-    } while (pageToken !== undefined);
-    return out;
+  async removeByKey(calendarId: string, appointmentId: string, signal?: AbortSignal): Promise<boolean> {
+    const eventId = googleEventIdFor(appointmentId);
+    try {
+      await this.call(
+        'events.delete(by key)',
+        (s) => this.client.events.delete({ calendarId, eventId, sendUpdates: 'none' }, { signal: s }),
+        signal,
+        { calendarId, eventId, appointmentId },
+      );
+      return true;
+    } catch (err) {
+      const status = statusOf(err);
+      if (status === 410 || status === 404) return false;
+      throw this.unavailable('removeByKey', err, { calendarId, appointmentId });
+    }
   }
 
   // ---------------------------------------------------------------------------------------------
@@ -526,28 +383,22 @@ export class GoogleCalendarProvider implements CalendarProvider {
   /**
    * One remote call through the policy. A 401 gets exactly one forced token refresh and replay
    * inside the same attempt (google-auth-library only refreshes by itself when the token has no
-   * expiry, and Google can revoke a token early). `tracker.uncertain` counts attempts that Google
-   * may have applied.
+   * expiry, and Google can revoke a token early).
    */
   private async call<T>(
     op: string,
     fn: (signal: AbortSignal) => Promise<T>,
     signal: AbortSignal | undefined,
     logCtx: Record<string, unknown>,
-    tracker?: { uncertain: number },
   ): Promise<T> {
     let refreshed = false;
     const once = async (s: AbortSignal): Promise<T> => {
-      // Counted as possibly applied until it fails in a way that proves otherwise. An attempt
-      // abandoned mid-flight (deadline, attempt timeout) is never proven, which is the point.
-      if (tracker) tracker.uncertain++;
       try {
         const res = await fn(s);
         this.authProblem = undefined;
         return res;
       } catch (err) {
         const c = classifyError(err);
-        if (tracker && !c.ambiguous) tracker.uncertain--;
         // Only an API 401 (reason authError) is a stale access token; a 401 from the token endpoint
         // itself (unauthorized_client...) will not improve by asking again.
         if (c.status === 401 && (c.reason === undefined || c.reason === 'authError') && !refreshed && this.auth) {

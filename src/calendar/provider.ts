@@ -1,14 +1,24 @@
 /**
- * The narrow seam between booking logic and wherever staff calendars live (embedded SQLite, Google...).
- * Times are epoch milliseconds; intervals are half-open [start, end).
+ * The narrow seam between booking logic and wherever staff calendars live (embedded SQLite, Google,
+ * Microsoft 365, CalDAV...). Times are epoch milliseconds; intervals are half-open [start, end).
  *
- * Contract every implementation keeps:
+ * Contract every adapter keeps (test/calendar/conformance.test.ts checks it for each one):
  * - `freeBusy` answers per calendar; one calendar failing is reported in `errors` and must not fail
- *   the others. Busy time excludes cancelled and transparent (free) events.
- * - `createEvent` is idempotent on `appointmentId`: a retry after an unknown outcome returns the same
- *   event, never a second one.
- * - `cancelEvent` of an event that is already gone succeeds.
+ *   the others. Busy time excludes cancelled and transparent (free) events; an all-day event blocks
+ *   its whole day in the calendar's own zone.
+ * - `createEvent` is idempotent on `input.appointmentId`, the key we pass: a retry after an unknown
+ *   outcome returns the same event, never a second one. How the key reaches the remote is the
+ *   adapter's business (Google derives the event id from it, Graph sends it as transactionId,
+ *   CalDAV names the resource after it and writes with If-None-Match: *). The event id in the answer
+ *   is whatever the remote assigned: nothing may assume we chose it.
+ * - `removeByKey` removes whatever a create with that key may have left, so a create whose outcome
+ *   is unknown can be undone without knowing the event id. Absent already is success.
+ * - `cancelEvent` of an event that is already gone succeeds; `moveEvent` of one that is gone throws
+ *   NotFoundError.
  * - Remote failures are thrown as CalendarUnavailableError (src/domain/errors.ts).
+ *
+ * What happens after a failed create (the background removal) lives once, in ./cleanup.ts, for every
+ * adapter.
  */
 export interface Interval {
   start: number;
@@ -23,6 +33,7 @@ export interface FreeBusyResult {
 }
 
 export interface CalendarEventInput {
+  /** Our appointment id, and the idempotency key of the create. */
   appointmentId: string;
   calendarId: string;
   start: number;
@@ -37,6 +48,14 @@ export interface CalendarEventInput {
   serviceId: string;
 }
 
+export interface EventTimes {
+  start: number;
+  end: number;
+  blockStart: number;
+  blockEnd: number;
+}
+
+/** @deprecated Only src/calendar/embedded.ts's findByPhone still uses it; findByPhone leaves the interface in v2. */
 export interface CalendarEventRef {
   calendarId: string;
   eventId: string;
@@ -50,23 +69,45 @@ export interface CalendarHealth {
   detail?: string;
 }
 
-export interface CalendarProvider {
+/**
+ * What the remote offers beyond the basic operations, so the booking path and sync pick what exists
+ * instead of assuming Google.
+ */
+export interface CalendarCapabilities {
+  /** The server computes busy time itself (Google freeBusy, Graph getSchedule). False: we list events and compute it. */
+  freeBusyQuery: boolean;
+  /** Incremental "what changed since token X" (Google syncToken, Graph delta, WebDAV sync-collection). */
+  changeFeed: boolean;
+  /** The server calls us when something changes (Google watch channels, Graph subscriptions). */
+  push: boolean;
+}
+
+/** What each calendar back end implements. */
+export interface CalendarAdapter {
   readonly name: string;
+  readonly capabilities: CalendarCapabilities;
   freeBusy(calendarIds: readonly string[], range: Interval, signal?: AbortSignal): Promise<FreeBusyResult>;
   createEvent(input: CalendarEventInput, signal?: AbortSignal): Promise<{ eventId: string }>;
-  moveEvent(
-    calendarId: string,
-    eventId: string,
-    times: { start: number; end: number; blockStart: number; blockEnd: number },
-    signal?: AbortSignal,
-  ): Promise<void>;
+  moveEvent(calendarId: string, eventId: string, times: EventTimes, signal?: AbortSignal): Promise<void>;
   cancelEvent(calendarId: string, eventId: string, signal?: AbortSignal): Promise<void>;
-  /**
-   * The event id `createEvent` uses for this appointment. Deterministic, so an event whose create
-   * timed out can still be found and removed.
-   */
-  eventIdFor(appointmentId: string): string;
-  findByPhone(calendarIds: readonly string[], phoneE164: string, signal?: AbortSignal): Promise<CalendarEventRef[]>;
+  /** Removes what a create with this key left, if anything; true when something was removed. */
+  removeByKey(calendarId: string, appointmentId: string, signal?: AbortSignal): Promise<boolean>;
   /** For /readyz: is the calendar reachable (circuit closed, credentials valid)? */
   health(): CalendarHealth;
+}
+
+/**
+ * What the booking layer holds (deps.calendar): an adapter behind the shared failed-create cleanup.
+ *
+ * Transitional members, until src/calendar/embedded.ts and src/booking/service.ts move to v2:
+ * - `capabilities` and `removeByKey` are optional only because EmbeddedCalendar does not have them yet;
+ * - `eventIdFor` remains for service.ts's removeOrphan (eventIdFor + cancelEvent). ./cleanup.ts
+ *   answers it with a handle that its cancelEvent turns into removeByKey, so no adapter needs to
+ *   choose its event ids.
+ */
+export interface CalendarProvider extends Omit<CalendarAdapter, 'capabilities' | 'removeByKey'> {
+  readonly capabilities?: CalendarCapabilities;
+  removeByKey?(calendarId: string, appointmentId: string, signal?: AbortSignal): Promise<boolean>;
+  /** @deprecated Use removeByKey. A handle for cancelEvent that removes what a create with this key left. */
+  eventIdFor(appointmentId: string): string;
 }

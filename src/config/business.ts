@@ -129,12 +129,45 @@ const service = z
   })
   .strict();
 
+/**
+ * Where one staff member's calendar lives, when not on the process default (CALENDAR_PROVIDER).
+ * Credentials never sit in this file: Microsoft uses the app registration from MICROSOFT_* and a
+ * CalDAV password is read from the environment variable named here.
+ */
+const staffCalendar = z.discriminatedUnion('provider', [
+  z.object({ provider: z.literal('embedded') }).strict(),
+  z.object({ provider: z.literal('google'), calendarId: z.string().min(1) }).strict(),
+  z
+    .object({
+      provider: z.literal('microsoft'),
+      /** The mailbox (user principal name or object id) whose default calendar holds the bookings. */
+      user: z.string().min(3),
+    })
+    .strict(),
+  z
+    .object({
+      provider: z.literal('caldav'),
+      /** The server (discovery finds the calendar) or the calendar collection itself. */
+      url: z.url({ protocol: /^https?$/ }),
+      username: z.string().min(1),
+      /** Name of the environment variable holding the password or app-specific password. */
+      passwordEnv: z.string().regex(/^[A-Z_][A-Z0-9_]*$/, 'an environment variable name like CALDAV_JORDAN_PASSWORD'),
+      /** Display name of the calendar to use when the server has several; the first event calendar otherwise. */
+      calendar: z.string().min(1).optional(),
+    })
+    .strict(),
+]);
+
+export type StaffCalendarConfig = z.output<typeof staffCalendar>;
+
 const staff = z
   .object({
     id,
     name: z.string().min(1),
     /** The calendar holding this person's bookings: a Google calendar id, or any label for the embedded calendar. */
     calendarId: z.string().min(1).optional(),
+    /** This person's own calendar provider; absent = the process default (CALENDAR_PROVIDER). */
+    calendar: staffCalendar.optional(),
     /** Overrides the business hours for this person (days missing here are their days off). */
     hours: weeklyHours.optional(),
     phone: z.string().optional(),
@@ -247,12 +280,30 @@ export interface BusinessConfigOptions {
   requireCalendarIds?: boolean;
 }
 
+/**
+ * The calendar id a staff member's bookings are stored under when the file names none: what their
+ * provider addresses (a Google calendar id, a mailbox), or a label unique to the CalDAV account.
+ */
+function defaultCalendarId(s: BusinessFile['staff'][number]): string {
+  switch (s.calendar?.provider) {
+    case undefined:
+    case 'embedded':
+      return s.id;
+    case 'google':
+      return s.calendar.calendarId;
+    case 'microsoft':
+      return s.calendar.user;
+    case 'caldav':
+      return `caldav:${s.calendar.username}@${s.calendar.url}${s.calendar.calendar ? `#${s.calendar.calendar}` : ''}`;
+  }
+}
+
 export function parseBusinessConfig(raw: unknown, source = '<inline>', options: BusinessConfigOptions = {}): BusinessConfig {
   const parsed = businessFileSchema.safeParse(raw);
   if (!parsed.success) throw new ConfigError(formatZodIssues(source, parsed.error));
   const cfg = parsed.data;
   if (options.requireCalendarIds) {
-    const missing = cfg.staff.flatMap((s, i) => (s.calendarId === undefined ? [`  - staff.${i}.calendarId: set the Google calendar id of ${s.name} ("${s.id}")`] : []));
+    const missing = cfg.staff.flatMap((s, i) => (s.calendarId === undefined && s.calendar === undefined ? [`  - staff.${i}.calendarId: set the Google calendar id of ${s.name} ("${s.id}")`] : []));
     if (missing.length) {
       throw new ConfigError(
         `Invalid configuration in ${source}: CALENDAR_PROVIDER=google needs "calendarId" for every staff member (e.g. "sam@yoursalon.com"):\n${missing.join('\n')}`,
@@ -261,7 +312,7 @@ export function parseBusinessConfig(raw: unknown, source = '<inline>', options: 
   }
   return {
     ...cfg,
-    staff: cfg.staff.map((s) => ({ ...s, calendarId: s.calendarId ?? s.id })),
+    staff: cfg.staff.map((s) => ({ ...s, calendarId: s.calendarId ?? defaultCalendarId(s) })),
     source,
   };
 }

@@ -56,7 +56,8 @@ export const envSchema = z.object({
   }),
   /** Postgres connections per instance. */
   DATABASE_POOL_SIZE: int(10, 1, 200),
-  CALENDAR_PROVIDER: z.enum(['embedded', 'google']).default('embedded'),
+  /** The calendar of staff whose business-file entry has no "calendar" of its own. */
+  CALENDAR_PROVIDER: z.enum(['embedded', 'google', 'microsoft']).default('embedded'),
   /**
    * Public base URL of this service (https in production), used in generated tool definitions.
    * Unset = http://localhost:<PORT> (the port actually listened on), fine for local tries only.
@@ -137,6 +138,17 @@ export const envSchema = z.object({
   GOOGLE_TOKEN_URL: optionalString,
   /** Who Google e-mails about event changes. Events carry no attendees, so "none" is the quiet default. */
   GOOGLE_SEND_UPDATES: z.enum(['all', 'externalOnly', 'none']).default('none'),
+
+  // --- Microsoft 365 (Graph) --- for staff with "calendar": {"provider": "microsoft"} or CALENDAR_PROVIDER=microsoft.
+  // An app registration with the Calendars.ReadWrite application permission (admin consent).
+  MICROSOFT_TENANT_ID: optionalString,
+  MICROSOFT_CLIENT_ID: optionalString,
+  MICROSOFT_CLIENT_SECRET: optionalString,
+  /** Graph root, e.g. https://graph.microsoft.com; for the local fake. */
+  MICROSOFT_GRAPH_URL: optionalString,
+  /** Token authority host, e.g. https://login.microsoftonline.com; for the local fake. */
+  MICROSOFT_AUTHORITY_URL: optionalString,
+
   /** Retry policy shared by every remote call (src/resilience/policy.ts). */
   REMOTE_MAX_ATTEMPTS: int(4, 1, 10),
   REMOTE_BASE_DELAY_MS: int(200, 0, 10_000),

@@ -74,6 +74,8 @@ export interface FakeGoogleCalendarOptions {
   latencyMs?: number;
   /** When given, only these calendars exist (others: 404 / freeBusy notFound). Otherwise any id is accepted. */
   calendars?: string[];
+  /** Zone of every calendar (all-day events are whole days in it, as on Google). Default UTC. */
+  calendarTimeZone?: string;
   /** Require `Authorization: Bearer <token issued by /token>` on API routes. Default true. */
   requireAuth?: boolean;
   /** freeBusy windows longer than this answer 400 timeRangeTooLong, like Google's (undocumented) limit. */
@@ -307,7 +309,7 @@ export async function startFakeGoogleCalendar(opts: FakeGoogleCalendarOptions = 
   function addCalendar(id: string, o: { readOnly?: boolean } = {}): Calendar {
     let cal = calendars.get(id);
     if (!cal) {
-      cal = { id, readOnly: false, timeZone: 'UTC', events: new Map() };
+      cal = { id, readOnly: false, timeZone: opts.calendarTimeZone ?? 'UTC', events: new Map() };
       calendars.set(id, cal);
     }
     if (o.readOnly !== undefined) cal.readOnly = o.readOnly;

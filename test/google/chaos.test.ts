@@ -1,5 +1,6 @@
 import { afterEach, expect, it } from 'vitest';
-import { PROP, type OrphanEvent } from '../../src/calendar/google.js';
+import type { OrphanEvent } from '../../src/calendar/cleanup.js';
+import { PROP } from '../../src/calendar/google.js';
 import { CalendarUnavailableError } from '../../src/domain/errors.js';
 import { bookingInput, harness, HOUR, NOW, seededRandom, STAFF, type Harness } from './helpers.js';
 
@@ -14,7 +15,7 @@ it.each([4, 2])('200 creates under 30 percent injected 429/500/dropped connectio
   const orphans: OrphanEvent[] = [];
   h = await harness({
     policy: { maxAttempts, baseDelayMs: 2, maxDelayMs: 10, random: seededRandom(7), breaker: { threshold: 10, halfOpenAfterMs: 50 } },
-    provider: { onOrphan: (o) => orphans.push(o) },
+    cleanup: { onOrphan: (o) => orphans.push(o) },
   });
   await h.provider.freeBusy(STAFF, { start: NOW, end: NOW + HOUR }); // token fetched before the storm
   // 429 and 500 are answered without touching state; 'before' drops never apply the request;

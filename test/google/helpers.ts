@@ -8,6 +8,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import type { calendar_v3 } from '@googleapis/calendar';
 import { buildGoogleCalendarClient, type GoogleAuthSettings } from '../../src/calendar/google-client.js';
+import { CleanupCalendar, type CleanupOptions } from '../../src/calendar/cleanup.js';
 import { GoogleCalendarProvider, type GoogleCalendarProviderOptions } from '../../src/calendar/google.js';
 import type { CalendarEventInput } from '../../src/calendar/provider.js';
 import type { LoggerLike } from '../../src/resilience/logger.js';
@@ -57,7 +58,10 @@ export interface Harness {
   fake: FakeGoogleCalendar;
   client: calendar_v3.Calendar;
   policy: RemotePolicy;
-  provider: GoogleCalendarProvider;
+  /** The adapter itself. */
+  google: GoogleCalendarProvider;
+  /** The adapter behind the shared failed-create cleanup, as the booking layer holds it. */
+  provider: CleanupCalendar;
   logger: ReturnType<typeof recordingLogger>;
   close(): Promise<void>;
 }
@@ -67,6 +71,7 @@ export async function harness(
     fake?: FakeGoogleCalendarOptions;
     policy?: Partial<RemotePolicyOptions>;
     provider?: Partial<GoogleCalendarProviderOptions>;
+    cleanup?: CleanupOptions;
     auth?: GoogleAuthSettings;
   } = {},
 ): Promise<Harness> {
@@ -85,20 +90,13 @@ export async function harness(
     logger,
     ...o.policy,
   });
-  const provider = new GoogleCalendarProvider({
-    client,
-    policy,
-    timeZone: TZ,
-    sendUpdates: 'none',
-    logger,
-    now: () => NOW,
-    cleanupDelayMs: 0,
-    ...o.provider,
-  });
+  const google = new GoogleCalendarProvider({ client, policy, timeZone: TZ, sendUpdates: 'none', logger, ...o.provider });
+  const provider = new CleanupCalendar(google, { logger, delayMs: 0, ...o.cleanup });
   return {
     fake,
     client,
     policy,
+    google,
     provider,
     logger,
     async close() {

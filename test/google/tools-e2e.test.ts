@@ -7,7 +7,6 @@ import { DateTime } from 'luxon';
 import request from 'supertest';
 import { afterEach, describe, expect, it } from 'vitest';
 import { createApp } from '../../src/app.js';
-import type { ManualClock } from '../../src/domain/clock.js';
 import { runTool } from '../../src/tools/registry.js';
 import { local, makeTestDeps, type TestDeps } from '../helpers.js';
 import { allAppointments, countAppointments } from '../support/store.js';
@@ -30,15 +29,11 @@ afterEach(async () => {
 });
 
 async function setup(opts: Parameters<typeof harness>[0] = {}, env: Record<string, string> = {}) {
-  let clock!: ManualClock;
-  h = await harness({ ...opts, provider: { now: () => clock.now(), ...opts.provider } });
+  h = await harness(opts);
   deps = await makeTestDeps({
     business: demoWithGoogleCalendars(),
     env: { RATE_LIMIT_PHONE_PER_HOUR: '0', ...env },
-    calendar: (_store, c) => {
-      clock = c;
-      return h.provider;
-    },
+    calendar: () => h.provider,
   });
 }
 
