@@ -136,7 +136,7 @@ function recordingStore(db: Database.Database, path: string) {
     },
     lock: async () => undefined,
   };
-  const driver: Driver = { dialect: 'sqlite', location: path, auto: ex, transaction: (fn) => fn(ex), close: async () => undefined };
+  const driver: Driver = { dialect: 'sqlite', location: path, auto: ex, transaction: (fn) => fn(ex), close: async () => undefined, health: async () => ({ ok: true }) };
   const store = businessStore({ biz: DEFAULT_BUSINESS_ID, driver, listeners: [], batcher: new CallLogBatcher(driver, { intervalMs: 3_600_000, maxRows: 1e9 }) });
   /** The SELECTs one repository call runs. */
   const selects = async (call: () => Promise<unknown>) => {

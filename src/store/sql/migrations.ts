@@ -262,6 +262,9 @@ const BUSINESSES = (ms: string) => `
   );
 `;
 
+/** One row that health checks overwrite to find out whether writes work again (src/store/sql/probe.ts). */
+const PROBE = (ms: string) => `CREATE TABLE store_probe (id INTEGER PRIMARY KEY, at_ms ${ms} NOT NULL);`;
+
 export const SQLITE_MIGRATIONS: readonly Migration[] = [
   { namespace: 'core', version: 1, sql: SQLITE_CORE_1 },
   { namespace: 'core', version: 2, sql: SQLITE_CORE_2 },
@@ -283,6 +286,7 @@ export const SQLITE_MIGRATIONS: readonly Migration[] = [
   },
   { namespace: 'core', version: 3, sql: SQLITE_CORE_3 },
   { namespace: 'core', version: 4, sql: BUSINESSES('INTEGER') },
+  { namespace: 'core', version: 5, sql: PROBE('INTEGER') },
 ];
 
 const PG_1 = `
@@ -401,4 +405,5 @@ const PG_1 = `
 export const POSTGRES_MIGRATIONS: readonly Migration[] = [
   { namespace: 'core', version: 1, sql: PG_1 },
   { namespace: 'core', version: 2, sql: BUSINESSES('BIGINT') },
+  { namespace: 'core', version: 3, sql: PROBE('BIGINT') },
 ];
