@@ -122,7 +122,7 @@ function assertNoDuplicates(fake: FakeTelnyx): void {
   expect(dupes).toEqual([]);
 }
 
-describe('two workers on one database', () => {
+describe('two workers on one database', { timeout: 90_000 }, () => {
   it('two workers racing over 500 due reminders send each exactly once', async () => {
     const fake = await new FakeTelnyx({ latencyMs: 1 }).start();
     try {
@@ -177,7 +177,7 @@ describe('two workers on one database', () => {
   });
 });
 
-describe('a worker killed mid-batch', () => {
+describe('a worker killed mid-batch', { timeout: 90_000 }, () => {
   async function killMidBatch(name: string, fake: FakeTelnyx, n: number, concurrency: number) {
     const where = shared(name);
     const store = await connect(where);
