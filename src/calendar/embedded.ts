@@ -4,7 +4,7 @@
  * an appointment.
  */
 import type { CalendarEventRepo } from '../store/ports.js';
-import type { CalendarEventInput, CalendarEventRef, CalendarHealth, CalendarProvider, FreeBusyResult, Interval } from './provider.js';
+import type { CalendarEventInput, CalendarEventRef, CalendarHealth, CalendarProvider, FreeBusyResult, Interval, StoreEventWriter } from './provider.js';
 
 export interface Block {
   id: string;
@@ -26,12 +26,21 @@ export class EmbeddedCalendar implements CalendarProvider {
     return { busy: await this.events.busy(calendarIds, range.start, range.end), errors: new Map() };
   }
 
-  async createEvent(input: CalendarEventInput): Promise<{ eventId: string }> {
+  createEvent(input: CalendarEventInput): Promise<{ eventId: string }> {
+    return this.createWith(this.events, input);
+  }
+
+  /** Every calendar of this provider lives in the store. */
+  storeWriter(): StoreEventWriter | undefined {
+    return this.createWith;
+  }
+
+  private readonly createWith: StoreEventWriter = async (events, input) => {
     // Idempotent on the appointment id: a retried create returns the event it already made.
-    const existing = await this.events.byAppointment(input.appointmentId);
+    const existing = await events.byAppointment(input.appointmentId);
     if (existing) return { eventId: existing.id };
     const eventId = this.eventIdFor(input.appointmentId);
-    await this.events.insert(
+    await events.insert(
       {
         id: eventId,
         calendarId: input.calendarId,
@@ -49,7 +58,7 @@ export class EmbeddedCalendar implements CalendarProvider {
       this.now(),
     );
     return { eventId };
-  }
+  };
 
   eventIdFor(appointmentId: string): string {
     return `ev_${appointmentId}`;

@@ -10,7 +10,7 @@
 import { NotFoundError } from '../domain/errors.js';
 import { describeFailure } from '../resilience/classify.js';
 import { EmbeddedCalendar } from './embedded.js';
-import type { CalendarAdapter, CalendarCapabilities, CalendarEventInput, CalendarHealth, EventTimes, FreeBusyResult, Interval } from './provider.js';
+import type { CalendarAdapter, CalendarCapabilities, CalendarEventInput, CalendarHealth, EventTimes, FreeBusyResult, Interval, StoreEventWriter } from './provider.js';
 
 /**
  * EmbeddedCalendar in the v2 shape, until src/calendar/embedded.ts implements it itself: its event
@@ -23,6 +23,7 @@ export function embeddedAdapter(e: EmbeddedCalendar): CalendarAdapter & { readon
     capabilities: { freeBusyQuery: true, changeFeed: false, push: false },
     freeBusy: (ids, range) => e.freeBusy(ids, range),
     createEvent: (input) => e.createEvent(input),
+    storeWriter: () => e.storeWriter(),
     // EmbeddedCalendar throws a plain Error for an event that is gone; the contract says NotFound.
     moveEvent: (cal, id, times) =>
       e.moveEvent(cal, id, times).catch(() => {
@@ -96,6 +97,10 @@ export class StaffCalendars implements CalendarAdapter {
 
   createEvent(input: CalendarEventInput, signal?: AbortSignal): Promise<{ eventId: string }> {
     return this.adapterFor(input.calendarId).createEvent(input, signal);
+  }
+
+  storeWriter(calendarId: string): StoreEventWriter | undefined {
+    return this.adapterFor(calendarId).storeWriter?.(calendarId);
   }
 
   moveEvent(calendarId: string, eventId: string, times: EventTimes, signal?: AbortSignal): Promise<void> {

@@ -18,11 +18,23 @@ export interface Executor {
   lock(key: string): Promise<void>;
 }
 
+export interface TransactionOptions {
+  /**
+   * False: the commit returns without waiting for the disk (SQLite synchronous=NORMAL in WAL,
+   * Postgres synchronous_commit=off). Such a commit survives a crash of this process, not a power
+   * cut, until the next durable commit: both engines write one sequential log, and flushing it for a
+   * later commit flushes every commit before it. For rows whose loss on a power cut is harmless or
+   * covered by a durable commit that follows before anyone is answered (rate-limit hits,
+   * idempotency claims, read-only call-log batches). Default true.
+   */
+  durable?: boolean;
+}
+
 export interface Driver {
   readonly dialect: Dialect;
   readonly location: string;
   /** Outside transactions: each statement commits on its own; reads see committed rows only. */
   readonly auto: Executor;
-  transaction<T>(fn: (ex: Executor) => Promise<T>): Promise<T>;
+  transaction<T>(fn: (ex: Executor) => Promise<T>, opts?: TransactionOptions): Promise<T>;
   close(): Promise<void>;
 }

@@ -6,7 +6,7 @@
  * together apply them once.
  */
 import pg from 'pg';
-import type { Driver, Executor, Param } from './driver.js';
+import type { Driver, Executor, Param, TransactionOptions } from './driver.js';
 import { POSTGRES_MIGRATIONS } from './migrations.js';
 import { redactUrl } from '../url.js';
 
@@ -62,11 +62,12 @@ export async function openPostgres(url: string, opts: { max?: number } = {}): Pr
     dialect: 'postgres',
     location: redactUrl(url),
     auto: new PgExecutor(pool),
-    async transaction<T>(fn: (ex: Executor) => Promise<T>): Promise<T> {
+    async transaction<T>(fn: (ex: Executor) => Promise<T>, opts?: TransactionOptions): Promise<T> {
       const client = await pool.connect();
       let broken = false;
       try {
         await client.query('BEGIN');
+        if (opts?.durable === false) await client.query('SET LOCAL synchronous_commit = off');
         const out = await fn(new PgExecutor(client));
         await client.query('COMMIT');
         return out;

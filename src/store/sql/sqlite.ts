@@ -7,7 +7,7 @@
 import { mkdirSync } from 'node:fs';
 import { dirname, resolve } from 'node:path';
 import Database from 'better-sqlite3';
-import type { Driver, Executor, Param } from './driver.js';
+import type { Driver, Executor, Param, TransactionOptions } from './driver.js';
 import { SQLITE_MIGRATIONS } from './migrations.js';
 
 type Db = Database.Database;
@@ -61,17 +61,24 @@ export function openSqlite(path: string): Driver {
   queue.users++;
   let closed = false;
 
-  function transaction<T>(fn: (ex: Executor) => Promise<T>): Promise<T> {
+  function transaction<T>(fn: (ex: Executor) => Promise<T>, opts?: TransactionOptions): Promise<T> {
+      const relaxed = opts?.durable === false;
       const run = async (): Promise<T> => {
         if (closed) throw new Error('the store is closed');
-        writer.exec('BEGIN IMMEDIATE');
+        // Per connection and only outside a transaction; the queue makes this the only one running.
+        if (relaxed) writer.pragma('synchronous = NORMAL');
         try {
-          const out = await fn(wx);
-          writer.exec('COMMIT');
-          return out;
-        } catch (err) {
-          if (writer.inTransaction) writer.exec('ROLLBACK');
-          throw err;
+          writer.exec('BEGIN IMMEDIATE');
+          try {
+            const out = await fn(wx);
+            writer.exec('COMMIT');
+            return out;
+          } catch (err) {
+            if (writer.inTransaction) writer.exec('ROLLBACK');
+            throw err;
+          }
+        } finally {
+          if (relaxed) writer.pragma('synchronous = FULL');
         }
       };
       const p = queue.tail.then(run, run);
