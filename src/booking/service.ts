@@ -299,21 +299,29 @@ async function writeBooking(deps: Deps, b: NewBooking, announce: boolean, signal
 
   const local = deps.calendar.storeWriter?.(b.staff.calendarId);
   if (local) {
-    // The calendar is in our own store: reservation, event and confirmation commit together (one
-    // durable write instead of three), and a failure leaves nothing behind to clean up.
+    // The calendar is in our own store: reservation, event and confirmation commit together, and a
+    // failure leaves nothing behind to clean up. The commit is relaxed and `sync` then waits for the
+    // disk, so concurrent bookings share one flush; nothing is returned (so no "Booked" is said)
+    // before the booking is durable.
     const taken = new Error('taken');
+    let booked: Appointment;
     try {
-      return await deps.store.withTransaction(async (tx) => {
-        // Thrown rather than returned, so the transaction rolls back (on Postgres an exclusion
-        // violation has already aborted it).
-        if (!(await tx.appointments.reserve(appointment, deps.clock.now()))) throw taken;
-        const { eventId } = await local(tx.calendarEvents, event);
-        return tx.appointments.confirm(id, eventId, deps.clock.now(), announce);
-      });
+      booked = await deps.store.withTransaction(
+        async (tx) => {
+          // Thrown rather than returned, so the transaction rolls back (on Postgres an exclusion
+          // violation has already aborted it).
+          if (!(await tx.appointments.reserve(appointment, deps.clock.now()))) throw taken;
+          const { eventId } = await local(tx.calendarEvents, event);
+          return tx.appointments.confirm(id, eventId, deps.clock.now(), announce);
+        },
+        { durable: false },
+      );
     } catch (err) {
       if (err === taken) return undefined;
       throw err;
     }
+    await deps.store.sync();
+    return booked;
   }
 
   const reserved = await deps.store.appointments.reserve(appointment, deps.clock.now());

@@ -13,7 +13,7 @@
  */
 import type { ToolCallLogEntry } from '../ports.js';
 import type { Driver } from './driver.js';
-import { insertCallLogRows } from './repos.js';
+import { bumpDurabilityMark, insertCallLogRows } from './repos.js';
 
 export interface BatchOptions {
   intervalMs: number;
@@ -27,6 +27,7 @@ export class CallLogBatcher {
   private waiters: (() => void)[] = [];
   private durable = false;
   private scheduled = false;
+  private syncWaiters: { resolve: () => void; reject: (err: unknown) => void }[] = [];
   private timer: NodeJS.Timeout | undefined;
   private flushing: Promise<void> = Promise.resolve();
 
@@ -56,6 +57,18 @@ export class CallLogBatcher {
   }
 
   /**
+   * Resolves once every commit this process made before the call is on disk: the next durable batch
+   * flushes the engine's log up to its own commit, which covers every earlier relaxed commit. Calls
+   * that arrive while a batch is being written share the next one (group commit). Rejects if that
+   * commit fails: the caller must not report as durable what may not be.
+   */
+  sync(): Promise<void> {
+    const done = new Promise<void>((resolve, reject) => this.syncWaiters.push({ resolve, reject }));
+    void this.write(true);
+    return done;
+  }
+
+  /**
    * Group commit: while a batch is being written, later rows gather for the next one, so concurrent
    * mutating calls share one durable commit instead of queueing one each. `forceDurable`: commit
    * with an fsync even when no queued row asks for one.
@@ -79,13 +92,25 @@ export class CallLogBatcher {
     const rows = this.queue;
     const waiters = this.waiters;
     const durable = this.durable;
+    const syncs = this.syncWaiters;
     this.queue = [];
     this.waiters = [];
     this.durable = false;
+    this.syncWaiters = [];
     try {
       if (rows.length) await this.driver.transaction((ex) => insertCallLogRows(ex, rows), { durable });
+      else if (syncs.length) await this.driver.transaction((ex) => bumpDurabilityMark(ex));
+      for (const w of syncs) w.resolve();
     } catch (err) {
-      this.o.onError?.(err, rows.length);
+      if (rows.length) this.o.onError?.(err, rows.length);
+      if (syncs.length === 0) return;
+      // The log rows are dropped, but what the barrier covers must still reach the disk.
+      try {
+        await this.driver.transaction((ex) => bumpDurabilityMark(ex));
+        for (const w of syncs) w.resolve();
+      } catch (again) {
+        for (const w of syncs) w.reject(again);
+      }
     } finally {
       for (const w of waiters) w();
     }

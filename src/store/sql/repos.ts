@@ -62,7 +62,8 @@ export function businessStore(scope: Scope): BusinessStore {
   return {
     ...repos,
     businessId: scope.biz,
-    withTransaction: (fn) => scope.driver.transaction((ex) => fn(makeRepos(scope, ex, null))),
+    withTransaction: (fn, opts) => scope.driver.transaction((ex) => fn(makeRepos(scope, ex, null)), opts),
+    sync: () => scope.batcher.sync(),
     onAppointmentChange: (l) => {
       scope.listeners.push(l);
       return () => {
@@ -534,6 +535,11 @@ class CallLog implements CallLogRepo {
 }
 
 /** Writes queued call-log rows of any business in one statement. */
+/** A write for a durable commit to flush the log with, when a sync barrier has nothing else to write. */
+export async function bumpDurabilityMark(ex: Executor): Promise<void> {
+  await ex.run('INSERT INTO durability_marks (id, n) VALUES (1, 1) ON CONFLICT (id) DO UPDATE SET n = durability_marks.n + 1');
+}
+
 export async function insertCallLogRows(ex: Executor, rows: readonly { biz: string; e: ToolCallLogEntry }[]): Promise<void> {
   // 13 parameters a row; SQLite allows 32766 per statement, Postgres 65535.
   for (let i = 0; i < rows.length; i += 500) {
