@@ -247,6 +247,8 @@ export interface BusinessStore extends Repos {
    * share one durable commit: many relaxed transactions and one sync cost one disk flush.
    */
   sync(): Promise<void>;
+  /** Whether writes work (for /readyz); while they fail, this tries one small write. */
+  health(): Promise<{ ok: boolean; detail?: string }>;
   /** Listeners run inside the transaction of every announced appointment change of this business. Returns the unsubscribe. */
   onAppointmentChange(listener: ChangeListener): () => void;
 }

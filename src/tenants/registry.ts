@@ -13,7 +13,8 @@ export class TenantRegistry {
   private readonly byId = new Map<string, Tenant>();
   private readonly idBySlug = new Map<string, string>();
   private timer: NodeJS.Timeout | undefined;
-  private refreshing: Promise<void> | undefined;
+  private running: Promise<void> | undefined;
+  private queued: Promise<void> | undefined;
 
   constructor(
     private readonly rt: Runtime,
@@ -39,10 +40,24 @@ export class TenantRegistry {
     return [...this.byId.values()];
   }
 
-  /** Brings the contexts in line with the store. Concurrent calls share one pass. */
+  /**
+   * Brings the contexts in line with the store as it is now: the pass that answers starts after
+   * this call (a pass already running may have read the versions before a change just made), and
+   * calls that arrive while one waits to start share it.
+   */
   refresh(): Promise<void> {
-    this.refreshing ??= this.pass().finally(() => (this.refreshing = undefined));
-    return this.refreshing;
+    this.queued ??= (async () => {
+      await this.running?.catch(() => undefined);
+      this.queued = undefined;
+      const pass = this.pass();
+      this.running = pass;
+      try {
+        await pass;
+      } finally {
+        if (this.running === pass) this.running = undefined;
+      }
+    })();
+    return this.queued;
   }
 
   private async pass(): Promise<void> {
@@ -86,7 +101,8 @@ export class TenantRegistry {
 
   async stop(): Promise<void> {
     if (this.timer) clearInterval(this.timer);
-    await this.refreshing?.catch(() => undefined);
+    await this.queued?.catch(() => undefined);
+    await this.running?.catch(() => undefined);
     await Promise.all([...this.byId.values()].map((t) => t.stop()));
   }
 }

@@ -268,6 +268,9 @@ const BUSINESSES = (ms: string) => `
  */
 const DURABILITY_MARKS = `CREATE TABLE durability_marks (id INTEGER PRIMARY KEY, n BIGINT NOT NULL)`;
 
+/** One row that health checks overwrite to find out whether writes work again (src/store/sql/probe.ts). */
+const PROBE = (ms: string) => `CREATE TABLE store_probe (id INTEGER PRIMARY KEY, at_ms ${ms} NOT NULL);`;
+
 export const SQLITE_MIGRATIONS: readonly Migration[] = [
   { namespace: 'core', version: 1, sql: SQLITE_CORE_1 },
   { namespace: 'core', version: 2, sql: SQLITE_CORE_2 },
@@ -289,6 +292,7 @@ export const SQLITE_MIGRATIONS: readonly Migration[] = [
   },
   { namespace: 'core', version: 3, sql: SQLITE_CORE_3 },
   { namespace: 'core', version: 4, sql: BUSINESSES('INTEGER') },
+  { namespace: 'core', version: 5, sql: PROBE('INTEGER') },
   { namespace: 'perf2', version: 1, sql: DURABILITY_MARKS },
 ];
 
@@ -408,5 +412,6 @@ const PG_1 = `
 export const POSTGRES_MIGRATIONS: readonly Migration[] = [
   { namespace: 'core', version: 1, sql: PG_1 },
   { namespace: 'core', version: 2, sql: BUSINESSES('BIGINT') },
+  { namespace: 'core', version: 3, sql: PROBE('BIGINT') },
   { namespace: 'perf2', version: 1, sql: DURABILITY_MARKS },
 ];

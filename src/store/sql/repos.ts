@@ -62,6 +62,7 @@ export function businessStore(scope: Scope): BusinessStore {
   return {
     ...repos,
     businessId: scope.biz,
+    health: () => scope.driver.health(),
     withTransaction: (fn, opts) => scope.driver.transaction((ex) => fn(makeRepos(scope, ex, null)), opts),
     sync: () => scope.batcher.sync(),
     onAppointmentChange: (l) => {
