@@ -61,8 +61,8 @@ export interface HttpResult {
   launch: 'production build' | 'tsx';
   /**
    * find again, 10 connections, against a server whose database is on tmpfs (/dev/shm), where fsync
-   * returns at once: the distance to `find` is what the call log's durable write per read-only call
-   * costs. Null where there is no /dev/shm, and in quick mode.
+   * returns at once: read-only call-log batches commit without an fsync of their own, so the distance
+   * to `find` is what the disk's load (and WAL checkpoints) still costs. Null where there is no /dev/shm, and in quick mode.
    */
   findNoFsync: ToolFigures | null;
   /** A separate server under the same find load with node --cpu-prof. */

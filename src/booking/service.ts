@@ -1,14 +1,16 @@
 /**
  * Booking operations behind the tools: search, book, reschedule, cancel, list. Each write re-runs
  * every rule (the same engine that offered the slot decides), under a per-staff lock, against fresh
- * free/busy, and takes a SQLite reservation before touching the calendar. A success is returned only
+ * free/busy, and takes a reservation in the store before touching a remote calendar (on the embedded
+ * calendar, reservation, event and confirmation are one unit of work). A success is returned only
  * after the confirmation is committed.
  */
 import { TimeZone } from '../domain/zone.js';
-import type { FreeBusyResult, Interval } from '../calendar/provider.js';
+import type { CalendarEventInput, FreeBusyResult, Interval } from '../calendar/provider.js';
 import type { ServiceConfig, StaffConfig } from '../config/business.js';
 import type { Deps } from '../deps.js';
 import type { Appointment } from '../domain/appointment.js';
+import type { NewAppointment } from '../store/ports.js';
 import { eligibleStaff, normalizeName, staffCannotDo } from '../domain/catalog.js';
 import { BookingError, CalendarUnavailableError, NotFoundError } from '../domain/errors.js';
 import type { ApptRef } from '../domain/messages.js';
@@ -260,24 +262,20 @@ interface NewBooking {
  */
 async function writeBooking(deps: Deps, b: NewBooking, announce: boolean, signal?: AbortSignal): Promise<Appointment | undefined> {
   const id = deps.ids.appointmentId();
-  const reserved = await deps.store.appointments.reserve(
-    {
-      id,
-      serviceId: b.service.id,
-      staffId: b.staff.id,
-      staffRequested: b.staffRequested,
-      calendarId: b.staff.calendarId,
-      ...b.times,
-      customerName: b.customerName,
-      customerPhone: b.customerPhone,
-      customerEmail: b.customerEmail,
-      notes: b.notes,
-      source: b.source,
-      requestKey: b.requestKey ?? null,
-    },
-    deps.clock.now(),
-  );
-  if (!reserved) return undefined;
+  const appointment: NewAppointment = {
+    id,
+    serviceId: b.service.id,
+    staffId: b.staff.id,
+    staffRequested: b.staffRequested,
+    calendarId: b.staff.calendarId,
+    ...b.times,
+    customerName: b.customerName,
+    customerPhone: b.customerPhone,
+    customerEmail: b.customerEmail,
+    notes: b.notes,
+    source: b.source,
+    requestKey: b.requestKey ?? null,
+  };
   const description = [
     `Customer: ${b.customerName}`,
     `Phone: ${b.customerPhone}`,
@@ -288,21 +286,49 @@ async function writeBooking(deps: Deps, b: NewBooking, announce: boolean, signal
   ]
     .filter(Boolean)
     .join('\n');
+  const event: CalendarEventInput = {
+    appointmentId: id,
+    calendarId: b.staff.calendarId,
+    ...b.times,
+    summary: `${b.service.name} - ${b.customerName}`,
+    description,
+    timeZone: deps.rules.zone,
+    customerPhone: b.customerPhone,
+    serviceId: b.service.id,
+  };
+
+  const local = deps.calendar.storeWriter?.(b.staff.calendarId);
+  if (local) {
+    // The calendar is in our own store: reservation, event and confirmation commit together, and a
+    // failure leaves nothing behind to clean up. The commit is relaxed and `sync` then waits for the
+    // disk, so concurrent bookings share one flush; nothing is returned (so no "Booked" is said)
+    // before the booking is durable.
+    const taken = new Error('taken');
+    let booked: Appointment;
+    try {
+      booked = await deps.store.withTransaction(
+        async (tx) => {
+          // Thrown rather than returned, so the transaction rolls back (on Postgres an exclusion
+          // violation has already aborted it).
+          if (!(await tx.appointments.reserve(appointment, deps.clock.now()))) throw taken;
+          const { eventId } = await local(tx.calendarEvents, event);
+          return tx.appointments.confirm(id, eventId, deps.clock.now(), announce);
+        },
+        { durable: false },
+      );
+    } catch (err) {
+      if (err === taken) return undefined;
+      throw err;
+    }
+    await deps.store.sync();
+    return booked;
+  }
+
+  const reserved = await deps.store.appointments.reserve(appointment, deps.clock.now());
+  if (!reserved) return undefined;
   let eventId: string;
   try {
-    ({ eventId } = await deps.calendar.createEvent(
-      {
-        appointmentId: id,
-        calendarId: b.staff.calendarId,
-        ...b.times,
-        summary: `${b.service.name} - ${b.customerName}`,
-        description,
-        timeZone: deps.rules.zone,
-        customerPhone: b.customerPhone,
-        serviceId: b.service.id,
-      },
-      signal,
-    ));
+    ({ eventId } = await deps.calendar.createEvent(event, signal));
   } catch (err) {
     await deps.store.appointments.release(id);
     await removeOrphan(deps, b.staff.calendarId, id);

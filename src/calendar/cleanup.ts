@@ -11,7 +11,7 @@
  */
 import { describeFailure } from '../resilience/classify.js';
 import { silentLogger, type LoggerLike } from '../resilience/logger.js';
-import type { CalendarAdapter, CalendarCapabilities, CalendarEventInput, CalendarProvider, EventTimes } from './provider.js';
+import type { CalendarAdapter, CalendarCapabilities, CalendarEventInput, CalendarProvider, EventTimes, StoreEventWriter } from './provider.js';
 
 export interface OrphanEvent {
   appointmentId: string;
@@ -78,6 +78,11 @@ export class CleanupCalendar implements CalendarProvider {
       this.scheduleCleanup(input.calendarId, input.appointmentId);
       throw err;
     }
+  }
+
+  /** A create inside a unit of work rolls back with it: nothing to clean up after a failure. */
+  storeWriter(calendarId: string): StoreEventWriter | undefined {
+    return this.inner.storeWriter?.(calendarId);
   }
 
   moveEvent(calendarId: string, eventId: string, times: EventTimes, signal?: AbortSignal): Promise<void> {

@@ -5,7 +5,7 @@
  */
 import type { CalendarEventRepo } from '../store/ports.js';
 import { NotFoundError } from '../domain/errors.js';
-import type { CalendarAdapter, CalendarEventInput, CalendarHealth, EventTimes, FreeBusyResult, Interval } from './provider.js';
+import type { CalendarAdapter, CalendarEventInput, CalendarHealth, EventTimes, FreeBusyResult, Interval, StoreEventWriter } from './provider.js';
 
 export interface Block {
   id: string;
@@ -29,12 +29,21 @@ export class EmbeddedCalendar implements CalendarAdapter {
     return { busy: await this.events.busy(calendarIds, range.start, range.end), errors: new Map() };
   }
 
-  async createEvent(input: CalendarEventInput): Promise<{ eventId: string }> {
+  createEvent(input: CalendarEventInput): Promise<{ eventId: string }> {
+    return this.createWith(this.events, input);
+  }
+
+  /** Every calendar of this provider lives in the store. */
+  storeWriter(): StoreEventWriter | undefined {
+    return this.createWith;
+  }
+
+  private readonly createWith: StoreEventWriter = async (events, input) => {
     // Idempotent on the appointment id: a retried create returns the event it already made.
-    const existing = await this.events.byAppointment(input.appointmentId);
+    const existing = await events.byAppointment(input.appointmentId);
     if (existing) return { eventId: existing.id };
     const eventId = eventIdOf(input.appointmentId);
-    await this.events.insert(
+    await events.insert(
       {
         id: eventId,
         calendarId: input.calendarId,
@@ -52,7 +61,7 @@ export class EmbeddedCalendar implements CalendarAdapter {
       this.now(),
     );
     return { eventId };
-  }
+  };
 
   async moveEvent(calendarId: string, eventId: string, t: EventTimes): Promise<void> {
     if (!(await this.events.move(calendarId, eventId, t, this.now()))) throw new NotFoundError('EVENT_GONE', {});

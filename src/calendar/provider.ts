@@ -20,6 +20,8 @@
  * What happens after a failed create (the background removal) lives once, in ./cleanup.ts, for every
  * adapter.
  */
+import type { CalendarEventRepo } from '../store/ports.js';
+
 export interface Interval {
   start: number;
   end: number;
@@ -73,10 +75,19 @@ export interface CalendarCapabilities {
   push: boolean;
 }
 
+/** Writes a calendar's event through the given repository: the caller's unit of work. */
+export type StoreEventWriter = (events: CalendarEventRepo, input: CalendarEventInput) => Promise<{ eventId: string }>;
+
 /** What each calendar back end implements. */
 export interface CalendarAdapter {
   readonly name: string;
   readonly capabilities: CalendarCapabilities;
+  /**
+   * For a calendar kept in our own store (the embedded one): the create that can join a booking's
+   * unit of work, so reservation, event and confirmation are one commit. Undefined for a remote
+   * calendar, whose write cannot be inside a transaction.
+   */
+  storeWriter?(calendarId: string): StoreEventWriter | undefined;
   freeBusy(calendarIds: readonly string[], range: Interval, signal?: AbortSignal): Promise<FreeBusyResult>;
   createEvent(input: CalendarEventInput, signal?: AbortSignal): Promise<{ eventId: string }>;
   moveEvent(calendarId: string, eventId: string, times: EventTimes, signal?: AbortSignal): Promise<void>;

@@ -10,7 +10,7 @@
 import { NotFoundError } from '../domain/errors.js';
 import { describeFailure } from '../resilience/classify.js';
 import { EmbeddedCalendar } from './embedded.js';
-import type { CalendarAdapter, CalendarCapabilities, CalendarEventInput, CalendarHealth, EventTimes, FreeBusyResult, Interval } from './provider.js';
+import type { CalendarAdapter, CalendarCapabilities, CalendarEventInput, CalendarHealth, EventTimes, FreeBusyResult, Interval, StoreEventWriter } from './provider.js';
 
 export class StaffCalendars implements CalendarAdapter {
   readonly name: string;
@@ -71,6 +71,10 @@ export class StaffCalendars implements CalendarAdapter {
 
   createEvent(input: CalendarEventInput, signal?: AbortSignal): Promise<{ eventId: string }> {
     return this.adapterFor(input.calendarId).createEvent(input, signal);
+  }
+
+  storeWriter(calendarId: string): StoreEventWriter | undefined {
+    return this.adapterFor(calendarId).storeWriter?.(calendarId);
   }
 
   moveEvent(calendarId: string, eventId: string, times: EventTimes, signal?: AbortSignal): Promise<void> {

@@ -12,7 +12,7 @@
  * idempotency plumbing (`idempotencyHeader` in node_modules/telnyx/src/client.ts), but Telnyx never
  * sets a header name, so no key is ever sent; we do not invent one. That is why `unknown` exists.
  */
-import { Telnyx } from 'telnyx';
+import type { Telnyx } from 'telnyx';
 import type { Logger } from 'pino';
 import { ConfigError } from '../config/business.js';
 import type { Env } from '../config/env.js';
@@ -65,8 +65,14 @@ function causeCodes(err: unknown): string[] {
   return codes;
 }
 
-/** What a failed `messages.send` means for retrying. Exported for tests of the table itself. */
-export function classifyTelnyxError(err: unknown): SendError {
+type TelnyxModule = typeof import('telnyx');
+
+/**
+ * What a failed `messages.send` means for retrying. `sdk` is the loaded copy of the SDK: its error
+ * classes are what `instanceof` must compare against. Exported for tests of the table itself.
+ */
+export function classifyTelnyxError(err: unknown, sdk: TelnyxModule): SendError {
+  const { Telnyx } = sdk;
   if (err instanceof Telnyx.APIConnectionTimeoutError) {
     return new SendError('unknown', 'timed out waiting for Telnyx', { cause: err });
   }
@@ -88,16 +94,36 @@ export function classifyTelnyxError(err: unknown): SendError {
   return new SendError('unknown', `unexpected error from the Telnyx client: ${String(err)}`.slice(0, 300), { cause: err });
 }
 
+/**
+ * The SDK (about 10 MB of RSS with its dependencies) is loaded on the first send, not at start-up:
+ * a process whose messages wait in the outbox, or that sends none, never pays for it.
+ */
 export class TelnyxSender implements SmsSender {
   readonly name = 'telnyx';
-  private readonly client: Telnyx;
+  private loaded: Promise<{ sdk: TelnyxModule; client: Telnyx }> | undefined;
 
   constructor(private readonly opts: TelnyxSenderOptions) {
     if (!opts.fromNumber && !opts.messagingProfileId) {
       throw new ConfigError('TELNYX_API_KEY is set but neither TELNYX_FROM_NUMBER nor TELNYX_MESSAGING_PROFILE_ID is: Telnyx needs a sender.');
     }
+  }
+
+  private load(): Promise<{ sdk: TelnyxModule; client: Telnyx }> {
+    // A failed import is not cached: the next send tries again.
+    this.loaded ??= import('telnyx').then(
+      (sdk) => ({ sdk, client: this.build(sdk) }),
+      (err: unknown) => {
+        this.loaded = undefined;
+        throw err;
+      },
+    );
+    return this.loaded;
+  }
+
+  private build(sdk: TelnyxModule): Telnyx {
+    const opts = this.opts;
     const log = opts.logger;
-    this.client = new Telnyx({
+    return new sdk.Telnyx({
       apiKey: opts.apiKey,
       // Always explicit: otherwise the SDK falls back to TELNYX_BASE_URL from the environment.
       baseURL: opts.baseURL,
@@ -118,16 +144,23 @@ export class TelnyxSender implements SmsSender {
   }
 
   async send(message: SmsMessage): Promise<{ providerId: string }> {
+    let loaded;
+    try {
+      loaded = await this.load();
+    } catch (err) {
+      // Nothing left this process: safe to try again later.
+      throw new SendError('not_sent', `could not load the Telnyx client: ${String(err)}`.slice(0, 300), { cause: err });
+    }
     let response;
     try {
-      response = await this.client.messages.send({
+      response = await loaded.client.messages.send({
         to: message.to,
         text: message.text,
         ...(this.opts.fromNumber ? { from: this.opts.fromNumber } : {}),
         ...(this.opts.messagingProfileId ? { messaging_profile_id: this.opts.messagingProfileId } : {}),
       });
     } catch (err) {
-      throw classifyTelnyxError(err);
+      throw classifyTelnyxError(err, loaded.sdk);
     }
     const id = response.data?.id;
     // 200 without an id: Telnyx took the request, so it may well be sending it; never resend blindly.

@@ -237,7 +237,16 @@ export interface Repos {
 /** One business's view of the store. Methods outside a unit of work each commit on their own. */
 export interface BusinessStore extends Repos {
   readonly businessId: string;
-  withTransaction<T>(fn: (tx: Repos) => Promise<T>): Promise<T>;
+  /**
+   * `durable: false` commits without waiting for the disk (it survives a crash of the process, not
+   * a power cut): only for a caller that calls `sync()` before it tells anyone the change happened.
+   */
+  withTransaction<T>(fn: (tx: Repos) => Promise<T>, opts?: { durable?: boolean }): Promise<T>;
+  /**
+   * Resolves once every commit made so far (relaxed ones included) is on disk. Concurrent calls
+   * share one durable commit: many relaxed transactions and one sync cost one disk flush.
+   */
+  sync(): Promise<void>;
   /** Whether writes work (for /readyz); while they fail, this tries one small write. */
   health(): Promise<{ ok: boolean; detail?: string }>;
   /** Listeners run inside the transaction of every announced appointment change of this business. Returns the unsubscribe. */

@@ -100,10 +100,16 @@ describe('KeyedMutex with a deadline', () => {
   });
 });
 
-/** The embedded calendar, with calendar writes that take `ms` whatever the deadline says. */
+/**
+ * The embedded calendar, with calendar writes that take `ms` whatever the deadline says: a slow
+ * remote calendar, so its write is not one the booking's own transaction could make.
+ */
 function slowWrites(ms: number) {
   return (store: TestDeps['store'], clock: TestDeps['clock']) =>
     new (class extends EmbeddedCalendar {
+      override storeWriter() {
+        return undefined;
+      }
       override async createEvent(input: CalendarEventInput): Promise<{ eventId: string }> {
         await sleep(ms);
         return super.createEvent(input);

@@ -18,6 +18,18 @@ export interface Executor {
   lock(key: string): Promise<void>;
 }
 
+export interface TransactionOptions {
+  /**
+   * False: the commit returns without waiting for the disk (SQLite synchronous=NORMAL in WAL,
+   * Postgres synchronous_commit=off). Such a commit survives a crash of this process, not a power
+   * cut, until the next durable commit: both engines write one sequential log, and flushing it for a
+   * later commit flushes every commit before it. For rows whose loss on a power cut is harmless or
+   * covered by a durable commit that follows before anyone is answered (rate-limit hits,
+   * idempotency claims, read-only call-log batches). Default true.
+   */
+  durable?: boolean;
+}
+
 export interface Driver {
   readonly dialect: Dialect;
   readonly location: string;
@@ -28,7 +40,7 @@ export interface Driver {
    * unreachable) is thrown as StoreUnavailableError and marks the store unhealthy until a
    * transaction commits again (./faults.ts).
    */
-  transaction<T>(fn: (ex: Executor) => Promise<T>): Promise<T>;
+  transaction<T>(fn: (ex: Executor) => Promise<T>, opts?: TransactionOptions): Promise<T>;
   /** Healthy, or why writes are failing. When failing, tries one small write first. */
   health(): Promise<{ ok: boolean; detail?: string }>;
   close(): Promise<void>;

@@ -262,6 +262,12 @@ const BUSINESSES = (ms: string) => `
   );
 `;
 
+/**
+ * One counter row that a sync barrier bumps in a durable commit when it has nothing else to write:
+ * both engines flush their log only for a transaction that wrote something (CallLogBatcher.sync).
+ */
+const DURABILITY_MARKS = `CREATE TABLE durability_marks (id INTEGER PRIMARY KEY, n BIGINT NOT NULL)`;
+
 /** One row that health checks overwrite to find out whether writes work again (src/store/sql/probe.ts). */
 const PROBE = (ms: string) => `CREATE TABLE store_probe (id INTEGER PRIMARY KEY, at_ms ${ms} NOT NULL);`;
 
@@ -287,6 +293,7 @@ export const SQLITE_MIGRATIONS: readonly Migration[] = [
   { namespace: 'core', version: 3, sql: SQLITE_CORE_3 },
   { namespace: 'core', version: 4, sql: BUSINESSES('INTEGER') },
   { namespace: 'core', version: 5, sql: PROBE('INTEGER') },
+  { namespace: 'perf2', version: 1, sql: DURABILITY_MARKS },
 ];
 
 const PG_1 = `
@@ -406,4 +413,5 @@ export const POSTGRES_MIGRATIONS: readonly Migration[] = [
   { namespace: 'core', version: 1, sql: PG_1 },
   { namespace: 'core', version: 2, sql: BUSINESSES('BIGINT') },
   { namespace: 'core', version: 3, sql: PROBE('BIGINT') },
+  { namespace: 'perf2', version: 1, sql: DURABILITY_MARKS },
 ];

@@ -6,7 +6,7 @@
  * together apply them once.
  */
 import pg from 'pg';
-import type { Driver, Executor, Param } from './driver.js';
+import type { Driver, Executor, Param, TransactionOptions } from './driver.js';
 import { StoreHealth } from './faults.js';
 import { POSTGRES_MIGRATIONS } from './migrations.js';
 import { probe } from './probe.js';
@@ -77,7 +77,7 @@ export async function openPostgres(url: string, opts: { max?: number } = {}): Pr
     dialect: 'postgres',
     location: redactUrl(url),
     auto: new PgExecutor(pool, health),
-    async transaction<T>(fn: (ex: Executor) => Promise<T>): Promise<T> {
+    async transaction<T>(fn: (ex: Executor) => Promise<T>, opts?: TransactionOptions): Promise<T> {
       let client: pg.PoolClient;
       try {
         client = await pool.connect();
@@ -87,6 +87,7 @@ export async function openPostgres(url: string, opts: { max?: number } = {}): Pr
       let broken = false;
       try {
         await client.query('BEGIN');
+        if (opts?.durable === false) await client.query('SET LOCAL synchronous_commit = off');
         const out = await fn(new PgExecutor(client));
         await client.query('COMMIT');
         health.ok();

@@ -34,7 +34,7 @@ import type {
 } from '../ports.js';
 import { OUTBOX_STATUSES } from '../ports.js';
 import type { CallLogBatcher } from './batch.js';
-import type { Dialect, Driver, Executor, Param } from './driver.js';
+import type { Dialect, Driver, Executor, Param, TransactionOptions } from './driver.js';
 
 /** What one business's repositories share: the driver, its listeners, the call-log batcher. */
 export interface Scope {
@@ -44,20 +44,27 @@ export interface Scope {
   readonly batcher: CallLogBatcher;
 }
 
-/** Runs `fn` in the caller's transaction when there is one, else in a new one. */
-type Atomic = <T>(fn: (r: TxRepos) => Promise<T>) => Promise<T>;
+/**
+ * Runs `fn` in the caller's transaction when there is one, else in a new one (`opts` applies to a
+ * new one only: inside a unit of work, the unit's commit decides).
+ */
+type Atomic = <T>(fn: (r: TxRepos) => Promise<T>, opts?: TransactionOptions) => Promise<T>;
+
+/** See TransactionOptions: survives a crash of the process; a later durable commit covers it on disk. */
+const RELAXED: TransactionOptions = { durable: false };
 
 interface TxRepos extends Repos {
   ex: Executor;
 }
 
 export function businessStore(scope: Scope): BusinessStore {
-  const repos = makeRepos(scope, scope.driver.auto, (fn) => scope.driver.transaction((ex) => fn(makeRepos(scope, ex, null))));
+  const repos = makeRepos(scope, scope.driver.auto, (fn, opts) => scope.driver.transaction((ex) => fn(makeRepos(scope, ex, null)), opts));
   return {
     ...repos,
     businessId: scope.biz,
     health: () => scope.driver.health(),
-    withTransaction: (fn) => scope.driver.transaction((ex) => fn(makeRepos(scope, ex, null))),
+    withTransaction: (fn, opts) => scope.driver.transaction((ex) => fn(makeRepos(scope, ex, null)), opts),
+    sync: () => scope.batcher.sync(),
     onAppointmentChange: (l) => {
       scope.listeners.push(l);
       return () => {
@@ -456,7 +463,9 @@ class Idempotency implements IdempotencyRepo {
       if (!row) return { state: 'claimed' };
       if (row.state === 'done') return { state: 'done', resultJson: row.result_json ?? 'null', sameArgs: row.args_hash === argsHash };
       return { state: 'pending', sameArgs: row.args_hash === argsHash };
-    });
+      // Relaxed: lost on a power cut only if the change it guards made no durable commit either,
+      // and then a retry rightly runs it again (a booking also finds itself by request key).
+    }, RELAXED);
   }
 
   async peek(key: string): Promise<Claim | undefined> {
@@ -466,12 +475,15 @@ class Idempotency implements IdempotencyRepo {
     return { state: 'pending', sameArgs: true };
   }
 
+  // Relaxed: a mutating call's durable call-log row commits after these and before the answer. Were
+  // the completion lost anyway, the claim would look stale later and a retry would run the tool
+  // again, which finds the booking by its request key.
   async complete(key: string, resultJson: string): Promise<void> {
-    await this.ex.run(`UPDATE idempotency SET state = 'done', result_json = ? WHERE business_id = ? AND key = ?`, [resultJson, this.biz, key]);
+    await this.atomic(({ ex }) => ex.run(`UPDATE idempotency SET state = 'done', result_json = ? WHERE business_id = ? AND key = ?`, [resultJson, this.biz, key]), RELAXED);
   }
 
   async release(key: string): Promise<void> {
-    await this.ex.run('DELETE FROM idempotency WHERE business_id = ? AND key = ?', [this.biz, key]);
+    await this.atomic(({ ex }) => ex.run('DELETE FROM idempotency WHERE business_id = ? AND key = ?', [this.biz, key]), RELAXED);
   }
 
   purgeOlderThan(cutoff: number): Promise<number> {
@@ -524,6 +536,11 @@ class CallLog implements CallLogRepo {
 }
 
 /** Writes queued call-log rows of any business in one statement. */
+/** A write for a durable commit to flush the log with, when a sync barrier has nothing else to write. */
+export async function bumpDurabilityMark(ex: Executor): Promise<void> {
+  await ex.run('INSERT INTO durability_marks (id, n) VALUES (1, 1) ON CONFLICT (id) DO UPDATE SET n = durability_marks.n + 1');
+}
+
 export async function insertCallLogRows(ex: Executor, rows: readonly { biz: string; e: ToolCallLogEntry }[]): Promise<void> {
   // 13 parameters a row; SQLite allows 32766 per statement, Postgres 65535.
   for (let i = 0; i < rows.length; i += 500) {
@@ -768,7 +785,8 @@ class RateLimits implements RateLimitRepo {
       if (Number(r?.n ?? 0) >= max) return false;
       await ex.run('INSERT INTO rate_hits (business_id, key, at_ms) VALUES (?, ?, ?)', [this.biz, key, now]);
       return true;
-    });
+      // A hit forgotten on a power cut only loosens an abuse limit once.
+    }, RELAXED);
   }
 }
 

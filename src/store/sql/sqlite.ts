@@ -7,7 +7,7 @@
 import { mkdirSync } from 'node:fs';
 import { dirname, resolve } from 'node:path';
 import Database from 'better-sqlite3';
-import type { Driver, Executor, Param } from './driver.js';
+import type { Driver, Executor, Param, TransactionOptions } from './driver.js';
 import { StoreHealth } from './faults.js';
 import { SQLITE_MIGRATIONS } from './migrations.js';
 import { probe } from './probe.js';
@@ -64,9 +64,12 @@ export function openSqlite(path: string): Driver {
   let closed = false;
   const health = new StoreHealth();
 
-  function transaction<T>(fn: (ex: Executor) => Promise<T>): Promise<T> {
+  function transaction<T>(fn: (ex: Executor) => Promise<T>, opts?: TransactionOptions): Promise<T> {
+      const relaxed = opts?.durable === false;
       const run = async (): Promise<T> => {
         if (closed) throw new Error('the store is closed');
+        // Per connection and only outside a transaction; the queue makes this the only one running.
+        if (relaxed) writer.pragma('synchronous = NORMAL');
         try {
           writer.exec('BEGIN IMMEDIATE');
           const out = await fn(wx);
@@ -76,6 +79,8 @@ export function openSqlite(path: string): Driver {
         } catch (err) {
           if (writer.inTransaction) writer.exec('ROLLBACK');
           return health.fail(err);
+        } finally {
+          if (relaxed) writer.pragma('synchronous = FULL');
         }
       };
       const p = queue.tail.then(run, run);
