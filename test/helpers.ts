@@ -104,6 +104,30 @@ export async function openTestStore(kind: StoreKind = DEFAULT_STORE, dbPath?: st
   };
 }
 
+/**
+ * A Postgres database of its own, for tests that look at every row of a table (the businesses of a
+ * deployment), where rows left by other runs in the shared test database would be in the way.
+ */
+export async function freshPostgresDatabase(): Promise<{ url: string; drop(): Promise<void> }> {
+  const pg = (await import('pg')).default;
+  const admin = new pg.Client({ connectionString: TEST_DATABASE_URL });
+  await admin.connect();
+  const name = `bookline_t_${process.pid}_${Date.now()}_${(seq++).toString(36)}`;
+  await admin.query(`CREATE DATABASE ${name}`);
+  await admin.end();
+  const url = new URL(TEST_DATABASE_URL);
+  url.pathname = `/${name}`;
+  return {
+    url: url.toString(),
+    async drop() {
+      const c = new pg.Client({ connectionString: TEST_DATABASE_URL });
+      await c.connect();
+      await c.query(`DROP DATABASE IF EXISTS ${name} WITH (FORCE)`);
+      await c.end();
+    },
+  };
+}
+
 /** A business id no other test uses (Postgres runs share one database). */
 export function uniqueBusinessId(): string {
   return `t${process.pid.toString(36)}${Date.now().toString(36)}${(seq++).toString(36)}`;

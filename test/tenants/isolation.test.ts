@@ -21,7 +21,8 @@ import { randomIds } from '../../src/domain/ids.js';
 import { operatorRouter } from '../../src/http/operator.js';
 import { makeRuntime, type Runtime } from '../../src/runtime.js';
 import { TenantRegistry } from '../../src/tenants/registry.js';
-import { local, openTestStore, STORE_KINDS } from '../helpers.js';
+import { openStore } from '../../src/store/index.js';
+import { freshPostgresDatabase, local, openTestStore, STORE_KINDS } from '../helpers.js';
 import { telnyxHeaders, telnyxKeys } from '../platforms/support.js';
 
 const OPERATOR = 'operator-key-0123456789';
@@ -79,10 +80,21 @@ describe.each(STORE_KINDS)('two businesses on one deployment (%s)', (kind) => {
   const randomBytesB64 = randomBytes(32).toString('base64');
 
   beforeAll(async () => {
-    const one = await openTestStore(kind);
+    // A database of its own: the registry serves every business in it, not only this test's.
+    const pgDb = kind === 'postgres' ? await freshPostgresDatabase() : undefined;
+    const one = pgDb ? await (async () => {
+      const store = await openStore({ url: pgDb.url, poolSize: 4, callLog: { intervalMs: 20 } });
+      return { store, close: () => store.close() };
+    })() : await openTestStore('sqlite');
     // "Another instance": its own connection(s) to the same database.
-    const two = kind === 'sqlite' ? await openTestStore('sqlite', one.path) : await openTestStore('postgres');
-    close = one.close;
+    const two = pgDb ? await (async () => {
+      const store = await openStore({ url: pgDb.url, poolSize: 4, callLog: { intervalMs: 20 } });
+      return { store, close: () => store.close() };
+    })() : await openTestStore('sqlite', (one as { path?: string }).path);
+    close = async () => {
+      await one.close();
+      await pgDb?.drop();
+    };
     close2 = two.close;
     rt = runtimeOn(one.store);
     rt2 = runtimeOn(two.store);
