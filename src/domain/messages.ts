@@ -66,6 +66,17 @@ export interface SuccessParams {
   MOVE_UNCHANGED: ApptRef;
   APPOINTMENTS_LISTED: { appointments: ApptRef[] };
   NO_APPOINTMENTS: Record<string, never>;
+  CALLBACK_REQUESTED: {
+    business: string;
+    /** The promised call-back time. */
+    dueAt: number;
+    /** Closed when asked: the window started at the next opening. */
+    closedNow: boolean;
+    /** The promised time is outside opening hours (a wall-clock window). */
+    outsideHours: boolean;
+    /** A repeat request that updated the caller's open callback. */
+    updated: boolean;
+  };
 }
 
 /** Outcomes of a tool that refused or failed. Each code maps to one stable result code below. */

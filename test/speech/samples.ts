@@ -24,6 +24,7 @@ export const SAMPLES: { [C in MessageCode]: MessageParams[C] } = {
   MOVE_UNCHANGED: appt('Haircut', 'Sam', '2026-11-24T10:00'),
   APPOINTMENTS_LISTED: { appointments: many },
   NO_APPOINTMENTS: {},
+  CALLBACK_REQUESTED: { business: 'Maple Street Salon', dueAt: t('2026-11-24T15:30'), closedNow: false, outsideHours: false, updated: false },
   ARG_MISSING: { field: 'customer_phone' },
   ARG_INVALID: { field: 'appointment_datetime' },
   ARG_TOO_LONG: { field: 'notes' },
