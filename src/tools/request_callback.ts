@@ -19,8 +19,8 @@ export const requestCallbackTool = defineTool({
       customer_phone: customerPhone,
       reason: z.string().trim().min(1).max(500).describe('What the call back is about, in a few words.'),
       urgency: z.enum(CALLBACK_URGENCIES as unknown as ['urgent', 'high', 'medium', 'low']).default('medium').describe('urgent, high, medium (default) or low.'),
-      preferred_time: z
-        .union([z.enum(PARTS_OF_DAY), isoDate])
+      // One plain string (not a union), so every platform's schema dialect can carry it.
+      preferred_time: isoDate
         .optional()
         .describe('When suits the caller: morning, afternoon, evening, or a business-local date-time such as 2026-03-16T14:30.'),
       service_name: serviceName.optional(),
@@ -31,7 +31,7 @@ export const requestCallbackTool = defineTool({
   async handler({ deps, platform }, input) {
     const phone = phoneArg(deps, input.customer_phone);
     const service = input.service_name ? findService(deps.config, input.service_name) : undefined;
-    let preferred: string | null = input.preferred_time ?? null;
+    let preferred: string | null = input.preferred_time?.toLowerCase() ?? null;
     if (preferred && !(PARTS_OF_DAY as readonly string[]).includes(preferred)) {
       // Stored as the business-local wall time it names, checked like every other date argument.
       preferred = deps.speech.iso(parseWhen(preferred, deps.rules.zone, 'preferred_time').ms).slice(0, 16);
