@@ -224,10 +224,11 @@ export interface RateLimitRepo {
   take(key: string, max: number, windowMs: number, now: number): Promise<boolean>;
 }
 
-export type CallbackUrgency = 'urgent' | 'high' | 'medium' | 'low';
-export const CALLBACK_URGENCIES: readonly CallbackUrgency[] = ['urgent', 'high', 'medium', 'low'];
-export type CallbackStatus = 'pending' | 'contacted' | 'no_answer' | 'completed' | 'cancelled';
-export const CALLBACK_STATUSES: readonly CallbackStatus[] = ['pending', 'contacted', 'no_answer', 'completed', 'cancelled'];
+/** Most urgent first: the order lists are sorted in. */
+export const CALLBACK_URGENCIES = ['urgent', 'high', 'medium', 'low'] as const;
+export type CallbackUrgency = (typeof CALLBACK_URGENCIES)[number];
+export const CALLBACK_STATUSES = ['pending', 'contacted', 'no_answer', 'completed', 'cancelled'] as const;
+export type CallbackStatus = (typeof CALLBACK_STATUSES)[number];
 /** Still waiting for someone to reach the caller: a repeat request updates these instead of adding one. */
 export const OPEN_CALLBACK_STATUSES: readonly CallbackStatus[] = ['pending', 'no_answer'];
 
@@ -270,6 +271,7 @@ export type NewCallback = Pick<Callback, 'id' | 'urgency' | 'customerName' | 'cu
 export interface CallbackFilter {
   status?: CallbackStatus | undefined;
   urgency?: CallbackUrgency | undefined;
+  /** Marked overdue and still pending or unanswered. */
   overdue?: boolean | undefined;
   assigneeId?: string | undefined;
   limit: number;

@@ -18,7 +18,7 @@ export const requestCallbackTool = defineTool({
       customer_name: z.string().trim().min(1).max(100).describe("The caller's name."),
       customer_phone: customerPhone,
       reason: z.string().trim().min(1).max(500).describe('What the call back is about, in a few words.'),
-      urgency: z.enum(CALLBACK_URGENCIES as unknown as ['urgent', 'high', 'medium', 'low']).default('medium').describe('urgent, high, medium (default) or low.'),
+      urgency: z.enum(CALLBACK_URGENCIES).default('medium').describe('urgent, high, medium (default) or low.'),
       // One plain string (not a union), so every platform's schema dialect can carry it.
       preferred_time: isoDate
         .optional()

@@ -875,7 +875,9 @@ class Callbacks implements CallbackRepo {
       where.push('urgency = ?');
       params.push(f.urgency);
     }
-    if (f.overdue !== undefined) where.push(f.overdue ? 'overdue_at IS NOT NULL' : 'overdue_at IS NULL');
+    // Overdue = marked by the sweep and still waiting; once someone calls, it is no longer overdue.
+    const overdue = `(overdue_at IS NOT NULL AND status IN ('pending', 'no_answer'))`;
+    if (f.overdue !== undefined) where.push(f.overdue ? overdue : `NOT ${overdue}`);
     if (f.assigneeId) {
       where.push('assignee_id = ?');
       params.push(f.assigneeId);
