@@ -10,7 +10,7 @@
  * or not at all. Inside it, only store calls may be awaited: no calendar or network I/O, since the
  * transaction holds the write lock (SQLite) or a pooled connection (Postgres) while it runs.
  */
-import type { Appointment } from '../domain/appointment.js';
+import type { Appointment, AppointmentOutcome, AppointmentStatus } from '../domain/appointment.js';
 
 export type AppointmentChange =
   | { kind: 'booked'; appointment: Appointment }
@@ -53,6 +53,14 @@ export interface AppointmentRepo {
   byRequestKey(key: string): Promise<Appointment | undefined>;
   stalePending(olderThan: number): Promise<Appointment[]>;
   list(from: number, to: number, limit: number): Promise<Appointment[]>;
+  /**
+   * Marks what happened after the start (completed, no_show, or back to confirmed), if the status is
+   * still `from` and the start has passed; records who, when and notes. Undefined when refused.
+   */
+  markOutcome(id: string, from: AppointmentStatus, to: AppointmentOutcome, by: string, notes: string | null, now: number): Promise<Appointment | undefined>;
+  outcomeHistory(id: string): Promise<{ at: number; fromStatus: AppointmentStatus; toStatus: AppointmentStatus; actor: string; notes: string | null }[]>;
+  /** How many of this phone's appointments are marked no_show. */
+  noShowCount(phoneE164: string): Promise<number>;
   /** Start of the appointment if it is still confirmed (reminders check this before sending). */
   liveStart(id: string): Promise<{ status: string; start: number } | undefined>;
 }

@@ -5,7 +5,7 @@
  * Outside a unit of work, a repository method that needs several statements (reserve, claim...)
  * opens its own transaction; inside one it uses the caller's.
  */
-import type { Appointment, AppointmentStatus } from '../../domain/appointment.js';
+import type { Appointment, AppointmentOutcome, AppointmentStatus } from '../../domain/appointment.js';
 import type {
   BusinessRecord,
   BusinessRecordRepo,
@@ -319,6 +319,43 @@ class Appointments implements AppointmentRepo {
       [this.biz, from, to, limit],
     );
     return rows.map(appointmentFrom);
+  }
+
+  markOutcome(id: string, from: AppointmentStatus, to: AppointmentOutcome, by: string, notes: string | null, now: number): Promise<Appointment | undefined> {
+    return this.atomic(async (tx) => {
+      const n = await tx.ex.run(`UPDATE appointments SET status = ?, updated_at = ? WHERE business_id = ? AND id = ? AND status = ? AND start_ms <= ?`, [
+        to,
+        now,
+        this.biz,
+        id,
+        from,
+        now,
+      ]);
+      if (n !== 1) return undefined;
+      await tx.ex.run('INSERT INTO appointment_events (business_id, appointment_id, at_ms, from_status, to_status, actor, notes) VALUES (?, ?, ?, ?, ?, ?, ?)', [
+        this.biz,
+        id,
+        now,
+        from,
+        to,
+        by,
+        notes,
+      ]);
+      return tx.appointments.get(id);
+    });
+  }
+
+  async outcomeHistory(id: string) {
+    const rows = await this.ex.all<{ at_ms: number; from_status: AppointmentStatus; to_status: AppointmentStatus; actor: string; notes: string | null }>(
+      'SELECT at_ms, from_status, to_status, actor, notes FROM appointment_events WHERE business_id = ? AND appointment_id = ? ORDER BY at_ms, id',
+      [this.biz, id],
+    );
+    return rows.map((r) => ({ at: Number(r.at_ms), fromStatus: r.from_status, toStatus: r.to_status, actor: r.actor, notes: r.notes }));
+  }
+
+  async noShowCount(phone: string): Promise<number> {
+    const r = await this.ex.get<{ n: number }>(`SELECT COUNT(*) AS n FROM appointments WHERE business_id = ? AND customer_phone = ? AND status = 'no_show'`, [this.biz, phone]);
+    return Number(r?.n ?? 0);
   }
 
   async liveStart(id: string): Promise<{ status: string; start: number } | undefined> {
