@@ -240,6 +240,8 @@ export const businessFileSchema = z
         defaultResults: z.number().int().min(1).max(20).default(5),
         /** Upcoming appointments one phone number may hold (0 = no cap). */
         maxUpcomingPerPhone: z.number().int().min(0).default(0),
+        /** No-shows after which a phone can no longer book by phone, only by calling the business (0 = no limit). */
+        maxNoShowsPerPhone: z.number().int().min(0).default(0),
       })
       .strict()
       .prefault({}),

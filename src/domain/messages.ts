@@ -120,6 +120,7 @@ export interface FailureParams {
   CANCELLATION_WINDOW: { noticeMinutes: number; action: 'cancel' | 'move' };
   DUPLICATE_BOOKING: { existing: ApptRef };
   LIMIT_REACHED: { cap: number };
+  NO_SHOW_LIMIT: Record<string, never>;
   // Guards and infrastructure
   RATE_LIMITED: Record<string, never>;
   CALLER_MISMATCH: Record<string, never>;
@@ -183,6 +184,7 @@ export const RESULT_CODE: { readonly [C in FailureCode]: ErrorCode } = {
   CANCELLATION_WINDOW: 'CANCELLATION_WINDOW',
   DUPLICATE_BOOKING: 'DUPLICATE_BOOKING',
   LIMIT_REACHED: 'LIMIT_REACHED',
+  NO_SHOW_LIMIT: 'LIMIT_REACHED',
   RATE_LIMITED: 'RATE_LIMITED',
   CALLER_MISMATCH: 'CALLER_MISMATCH',
   IDEMPOTENCY_MISMATCH: 'IDEMPOTENCY_MISMATCH',

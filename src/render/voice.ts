@@ -451,6 +451,7 @@ export const VOICE: Renderer<VoiceContext> = {
   CANCELLATION_WINDOW: (p, c) => `That's less than ${duration(p.noticeMinutes)} away, so I can't ${p.action} it here; please ${callUs(c)}.`,
   DUPLICATE_BOOKING: (p, c) =>
     `You already have ${a(p.existing.service)} with ${p.existing.staff} on ${when(p.existing.start, c)}. If you'd like a different time, I can move that one instead.`,
+  NO_SHOW_LIMIT: (_p, c) => `I can't book this one here, I'm sorry; please ${callUs(c)} to arrange it.`,
   LIMIT_REACHED: (p) => `This number already has ${p.cap} upcoming appointments, which is the most we can hold. I can cancel or move one of them instead.`,
 
   // Guards and infrastructure

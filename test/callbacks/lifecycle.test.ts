@@ -1,3 +1,4 @@
+import { readFileSync } from 'node:fs';
 import request from 'supertest';
 import { afterEach, describe, expect, it } from 'vitest';
 import { createApp } from '../../src/app.js';
@@ -73,5 +74,20 @@ describe.each(STORE_KINDS)('appointment outcomes on %s', (kind) => {
     expect(marked.body.customer_no_shows).toBe(1);
     expect((await deps.store.appointments.get(id))!.status).toBe('no_show');
     expect(await deps.store.appointments.upcomingByPhone('+12125550501', local('2026-11-20T00:00'))).toEqual([]);
+  });
+});
+
+describe.each(STORE_KINDS)('the no-show limit on %s', (kind) => {
+  it('after booking.maxNoShowsPerPhone no-shows, booking by phone says to call the business', async () => {
+    const demo = JSON.parse(readFileSync('config/business.json', 'utf8'));
+    demo.booking.maxNoShowsPerPhone = 1;
+    deps = await makeTestDeps({ storeKind: kind, business: demo, env: { ADMIN_API_KEY: KEY } });
+    const id = await booked(kind, '2026-11-24T10:00');
+    deps.clock.set(local('2026-11-24T11:00'));
+    expect((await request(createApp(deps)).post(`/admin/appointments/${id}/status`).set(auth).send({ status: 'no_show', by: 'sam' })).status).toBe(200);
+    const refused = await runTool(deps, 'book_appointment', { customer_name: 'Jane Doe', customer_phone: '+12125550501', service_name: 'haircut', appointment_datetime: '2026-11-27T10:00' }, { platform: 'test' });
+    expect(refused.result).toMatchObject({ ok: false, code: 'LIMIT_REACHED', message: "I can't book this one here, I'm sorry; please call us at (212) 555-0100 to arrange it." });
+    // Another number books as usual.
+    expect((await runTool(deps, 'book_appointment', { customer_name: 'Al', customer_phone: '+12125550509', service_name: 'haircut', appointment_datetime: '2026-11-27T10:00' }, { platform: 'test' })).result.ok).toBe(true);
   });
 });

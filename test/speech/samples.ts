@@ -59,6 +59,7 @@ export const SAMPLES: { [C in MessageCode]: MessageParams[C] } = {
   CANCELLATION_WINDOW: { noticeMinutes: 240, action: 'cancel' },
   DUPLICATE_BOOKING: { existing: appt('Haircut', 'Sam', '2026-11-24T14:30') },
   LIMIT_REACHED: { cap: 5 },
+  NO_SHOW_LIMIT: {},
   RATE_LIMITED: {},
   CALLER_MISMATCH: {},
   IDEMPOTENCY_MISMATCH: {},
