@@ -57,7 +57,11 @@ export function windowEnd(deps: Deps, now: number, minutes: number): CallbackWin
     }
   }
   const dueAt = now + minutes * MINUTE;
-  return { dueAt, closedNow: false, outsideHours: !openings.some((o) => o.start <= dueAt && dueAt <= o.end) };
+  return { dueAt, closedNow: false, outsideHours: !within(openings, dueAt) };
+}
+
+function within(openings: readonly Interval[], t: number): boolean {
+  return openings.some((o) => o.start <= t && t <= o.end);
 }
 
 export function promiseFor(deps: Deps, urgency: CallbackUrgency, now: number): CallbackWindow {
@@ -116,8 +120,9 @@ export async function requestCallback(deps: Deps, req: CallbackRequest): Promise
     if (open) {
       const urgency = RANK[req.urgency] < RANK[open.urgency] ? req.urgency : open.urgency;
       const promise = promiseFor(deps, urgency, now);
-      // A repeat never pushes the promise back: the first one still stands if it is sooner.
-      const kept = open.dueAt <= promise.dueAt ? { ...promise, dueAt: open.dueAt, closedNow: false, outsideHours: false } : promise;
+      // A repeat never pushes the promise back: the first one stands while it is sooner and still
+      // ahead. One that has passed is replaced by a fresh promise (and may be escalated again).
+      const kept = open.dueAt > now && open.dueAt <= promise.dueAt ? { dueAt: open.dueAt, closedNow: false, outsideHours: !within(openingsFrom(deps, now), open.dueAt) } : promise;
       const reason = open.reason === req.reason ? open.reason : `${open.reason} / ${req.reason}`.slice(0, 1000);
       const merged = (await tx.callbacks.merge(
         open.id,
@@ -196,7 +201,7 @@ export async function sweepOverdue(deps: Deps): Promise<Callback[]> {
       if (!to) continue;
       const member = deps.config.staff.find((s) => s.id === c.assigneeId);
       await tx.outbox.enqueue(
-        { dedupeKey: `callback:${c.id}:overdue`, appointmentId: null, kind: 'callback', audience: 'staff', to, body: callbackOverdueSms(deps, c, member?.name), dueAt: now },
+        { dedupeKey: `callback:${c.id}:overdue:${c.dueAt}`, appointmentId: null, kind: 'callback', audience: 'staff', to, body: callbackOverdueSms(deps, c, member?.name), dueAt: now },
         now,
       );
     }

@@ -134,12 +134,27 @@ describe.each(STORE_KINDS)('callback workflow on %s', (kind) => {
       const marked = await sweepOverdue(d);
       expect(marked.map((c) => c.id)).toEqual([id]);
       expect(await sweepOverdue(d)).toEqual([]);
-      const sms = await d.store.outbox.byKey(`callback:${id}:overdue`);
+      const sms = (await d.store.outbox.list({ limit: 50 })).find((r) => r.dedupe_key.startsWith(`callback:${id}:overdue`));
       expect(sms).toMatchObject({ kind: 'callback', audience: 'staff', to_phone: '+12125550999', status: 'pending' });
       expect(sms!.body).toBe('Maple Street Salon: overdue urgent callback (Sam): Jane Doe at (212) 555-0321 was promised a call by 10:30 AM today. Reason: lock broken.');
-      expect(await d.store.outbox.byKey(`callback:${answered}:overdue`)).toBeUndefined();
+      expect((await d.store.outbox.list({ limit: 50 })).filter((r) => r.dedupe_key.startsWith(`callback:${answered}:overdue`))).toEqual([]);
       const history = await d.store.callbacks.events(id);
       expect(history[history.length - 1]).toMatchObject({ actor: 'system', notes: 'overdue: the promised window passed' });
+    });
+
+    it('a repeat request after the promise passed gets a fresh promise, and the overdue mark is lifted', async () => {
+      const d = await salon(kind);
+      const id = await ask(d, '+12125550341', 'urgent');
+      d.clock.advance(40 * MIN);
+      expect((await sweepOverdue(d)).map((c) => c.id)).toEqual([id]);
+      const again = await runTool(d, 'request_callback', { customer_name: 'Jane Doe', customer_phone: '+12125550341', reason: 'still waiting', urgency: 'urgent' }, { platform: 'test' });
+      expect(again.result.message).toBe("I've added that to your callback request. Someone from Maple Street Salon will call you back by 11:10 AM today.");
+      expect(await d.store.callbacks.get(id)).toMatchObject({ overdueAt: null, dueAt: d.clock.now() + 30 * MIN });
+      expect(await d.store.callbacks.list({ overdue: true, limit: 10 })).toEqual([]);
+      // The fresh promise passing is escalated again: a second message, not absorbed by the first.
+      d.clock.advance(31 * MIN);
+      expect((await sweepOverdue(d)).map((c) => c.id)).toEqual([id]);
+      expect((await d.store.outbox.list({ limit: 50 })).filter((r) => r.dedupe_key.startsWith(`callback:${id}:overdue`))).toHaveLength(2);
     });
 
     it('several instances sweeping at once escalate each callback exactly once', async () => {
@@ -151,9 +166,9 @@ describe.each(STORE_KINDS)('callback workflow on %s', (kind) => {
       const results = await Promise.all([sweepOverdue(d), sweepOverdue(other), sweepOverdue(d), sweepOverdue(other)]);
       expect(results.flat().map((c) => c.id)).toEqual([id]);
       const rows = await d.store.outbox.list({ limit: 50 });
-      expect(rows.filter((r) => r.dedupe_key === `callback:${id}:overdue`)).toHaveLength(1);
+      expect(rows.filter((r) => r.dedupe_key.startsWith(`callback:${id}:overdue`))).toHaveLength(1);
       // Without an escalation phone, the business phone is told.
-      expect(rows.find((r) => r.dedupe_key === `callback:${id}:overdue`)!.to_phone).toBe('+12125550100');
+      expect(rows.find((r) => r.dedupe_key.startsWith(`callback:${id}:overdue`))!.to_phone).toBe('+12125550100');
     });
   });
 });

@@ -858,10 +858,12 @@ class Callbacks implements CallbackRepo {
 
   async merge(id: string, m: Pick<Callback, 'urgency' | 'customerName' | 'reason' | 'preferredTime' | 'serviceId' | 'dueAt'>, now: number): Promise<Callback | undefined> {
     const r = await this.ex.get<CallbackRow>(
-      `UPDATE callbacks SET urgency = ?, customer_name = ?, reason = ?, preferred_time = ?, service_id = ?, due_at = ?, updated_at = ?
+      // A promise moved ahead of now is a new window: the overdue mark of the old one is lifted.
+      `UPDATE callbacks SET urgency = ?, customer_name = ?, reason = ?, preferred_time = ?, service_id = ?, due_at = ?, updated_at = ?,
+         overdue_at = CASE WHEN due_at <> ? AND CAST(? AS BIGINT) > CAST(? AS BIGINT) THEN NULL ELSE overdue_at END
         WHERE business_id = ? AND id = ? AND status IN ('pending', 'no_answer')
        RETURNING ${CALLBACK_COLUMNS}`,
-      [m.urgency, m.customerName, m.reason, m.preferredTime, m.serviceId, m.dueAt, now, this.biz, id],
+      [m.urgency, m.customerName, m.reason, m.preferredTime, m.serviceId, m.dueAt, now, m.dueAt, m.dueAt, now, this.biz, id],
     );
     return r ? callbackFrom(r) : undefined;
   }
