@@ -10,6 +10,7 @@
 import express, { type NextFunction, type Request, type Response } from 'express';
 import type { Deps } from './deps.js';
 import { adminRouter } from './http/admin.js';
+import { callbacksRouter } from './http/callbacks.js';
 import { notificationsRouter } from './http/notifications.js';
 import { toolsRouter } from './http/tools.js';
 import { mountPlatforms, toolsApiAuth } from './platforms/index.js';
@@ -87,6 +88,7 @@ export function businessApp(deps: Deps): express.Express {
 
   app.use('/tools', toolsApiAuth(deps), toolsRouter(deps));
   app.use('/admin/notifications', notificationsRouter(deps));
+  app.use('/admin/callbacks', callbacksRouter(deps));
   app.use('/admin', adminRouter(deps));
 
   app.use((_req, res) => {

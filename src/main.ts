@@ -1,6 +1,7 @@
 /** The only place that reads the environment, opens files, and listens. */
 import { createApp } from './app.js';
 import { releaseStaleReservations } from './booking/recovery.js';
+import { sweepOverdue } from './callbacks/service.js';
 import { loadDefaultBusiness, openRuntime } from './bootstrap.js';
 import { ConfigError } from './config/business.js';
 import { isLocalBaseUrl, localBaseUrl, readEnv } from './config/env.js';
@@ -60,6 +61,17 @@ async function main(): Promise<void> {
       .finally(() => (sweeping = false));
   }, settings.TOOL_DEADLINE_MS);
   sweeper.unref();
+  // Overdue callbacks: each instance sweeps, and the store makes sure each callback is escalated once.
+  let checking = false;
+  const checkOverdue = () => {
+    if (checking) return;
+    checking = true;
+    Promise.all(businesses().map((d) => sweepOverdue(d)))
+      .catch((err: unknown) => logger.error({ err }, 'overdue callback sweep failed'))
+      .finally(() => (checking = false));
+  };
+  const overdueCheck = settings.CALLBACK_SWEEP_INTERVAL_MS > 0 ? setInterval(checkOverdue, settings.CALLBACK_SWEEP_INTERVAL_MS) : undefined;
+  overdueCheck?.unref();
 
   let stopping = false;
   const stop = (signal: string) => {
@@ -69,6 +81,7 @@ async function main(): Promise<void> {
     logger.info({ signal }, 'shutting down');
     clearInterval(maintenance);
     clearInterval(sweeper);
+    clearInterval(overdueCheck);
     // In-flight calls finish (each within TOOL_DEADLINE_MS) and are answered with Connection: close;
     // idle keep-alive connections end within the keep-alive timeout.
     const graceMs = settings.TOOL_DEADLINE_MS + http.server.keepAliveTimeout + 1000;

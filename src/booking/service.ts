@@ -196,6 +196,8 @@ export async function book(deps: Deps, input: BookInput, signal?: AbortSignal): 
     if (cap > 0 && (await deps.store.appointments.upcomingByPhone(input.customerPhone, deps.clock.now())).length >= cap) {
       throw new BookingError('LIMIT_REACHED', { cap });
     }
+    const noShows = deps.config.booking.maxNoShowsPerPhone;
+    if (noShows > 0 && (await deps.store.appointments.noShowCount(input.customerPhone)) >= noShows) throw new BookingError('NO_SHOW_LIMIT', {});
 
     let unreadable = 0;
     for (const staff of await byLoad(deps, candidates.filter((s) => pre.staffIds.includes(s.id)), input.start)) {

@@ -172,8 +172,35 @@ const staff = z
     hours: weeklyHours.optional(),
     phone: z.string().optional(),
     email: z.string().optional(),
+    /** Gets urgent callbacks first. */
+    senior: z.boolean().default(false),
+    /** Callback role: `all` takes any callback in the rotation, `urgent` only urgent ones, `none` never. */
+    callbacks: z.enum(['all', 'urgent', 'none']).default('all'),
   })
   .strict();
+
+const MINUTES = z.number().int().min(1).max(14 * 24 * 60);
+
+/** Callback requests (request_callback): how soon each urgency is promised, and who hears of a miss. */
+const callbacks = z
+  .object({
+    /** The promised window per urgency, in minutes. */
+    windowMinutes: z
+      .object({ urgent: MINUTES.default(30), high: MINUTES.default(120), medium: MINUTES.default(240), low: MINUTES.default(1440) })
+      .strict()
+      .prefault({}),
+    /**
+     * Count windows in opening hours only: a 4-hour promise made an hour before closing ends three
+     * opening hours into the next open day. Off: windows run on the wall clock.
+     */
+    businessHoursOnly: z.boolean().default(true),
+    /** After an unanswered attempt, the next one is due this much later. */
+    retryMinutes: MINUTES.default(60),
+    /** Who is told when a callback passes its window unanswered; defaults to the business phone. */
+    escalationPhone: z.string().optional(),
+  })
+  .strict()
+  .prefault({});
 
 const smsTemplates = z
   .object({
@@ -213,6 +240,8 @@ export const businessFileSchema = z
         defaultResults: z.number().int().min(1).max(20).default(5),
         /** Upcoming appointments one phone number may hold (0 = no cap). */
         maxUpcomingPerPhone: z.number().int().min(0).default(0),
+        /** No-shows after which a phone can no longer book by phone, only by calling the business (0 = no limit). */
+        maxNoShowsPerPhone: z.number().int().min(0).default(0),
       })
       .strict()
       .prefault({}),
@@ -224,6 +253,7 @@ export const businessFileSchema = z
       })
       .strict()
       .prefault({}),
+    callbacks,
     services: z.array(service).min(1),
     staff: z.array(staff).min(1),
   })

@@ -170,6 +170,8 @@ export const envSchema = z.object({
   TELNYX_API_BASE_URL: z.url().default('https://api.telnyx.com/v2'),
   /** How often the in-process worker looks for due messages; 0 = no worker (run `npm run reminders:run` from cron). */
   SMS_WORKER_INTERVAL_MS: int(15_000, 0, 3_600_000),
+  /** How often callbacks past their promised window are marked overdue and escalated; 0 = never. */
+  CALLBACK_SWEEP_INTERVAL_MS: int(60_000, 0, 3_600_000),
   /** Time allowed for one Telnyx send before its outcome counts as unknown. */
   SMS_SEND_TIMEOUT_MS: int(10_000, 500, 120_000),
   /** Sends per message before it is marked failed. */

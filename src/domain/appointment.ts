@@ -1,4 +1,6 @@
-export type AppointmentStatus = 'pending' | 'confirmed' | 'cancelled';
+export type AppointmentStatus = 'pending' | 'confirmed' | 'cancelled' | 'completed' | 'no_show';
+/** What staff may mark once the start has passed; `confirmed` again undoes a no-show mark. */
+export type AppointmentOutcome = 'completed' | 'no_show' | 'confirmed';
 
 /** Our record of a booking. The store is the source of truth on every calendar provider. */
 export interface Appointment {

@@ -66,6 +66,17 @@ export interface SuccessParams {
   MOVE_UNCHANGED: ApptRef;
   APPOINTMENTS_LISTED: { appointments: ApptRef[] };
   NO_APPOINTMENTS: Record<string, never>;
+  CALLBACK_REQUESTED: {
+    business: string;
+    /** The promised call-back time. */
+    dueAt: number;
+    /** Closed when asked: the window started at the next opening. */
+    closedNow: boolean;
+    /** The promised time is outside opening hours (a wall-clock window). */
+    outsideHours: boolean;
+    /** A repeat request that updated the caller's open callback. */
+    updated: boolean;
+  };
 }
 
 /** Outcomes of a tool that refused or failed. Each code maps to one stable result code below. */
@@ -109,6 +120,7 @@ export interface FailureParams {
   CANCELLATION_WINDOW: { noticeMinutes: number; action: 'cancel' | 'move' };
   DUPLICATE_BOOKING: { existing: ApptRef };
   LIMIT_REACHED: { cap: number };
+  NO_SHOW_LIMIT: Record<string, never>;
   // Guards and infrastructure
   RATE_LIMITED: Record<string, never>;
   CALLER_MISMATCH: Record<string, never>;
@@ -174,6 +186,7 @@ export const RESULT_CODE: { readonly [C in FailureCode]: ErrorCode } = {
   CANCELLATION_WINDOW: 'CANCELLATION_WINDOW',
   DUPLICATE_BOOKING: 'DUPLICATE_BOOKING',
   LIMIT_REACHED: 'LIMIT_REACHED',
+  NO_SHOW_LIMIT: 'LIMIT_REACHED',
   RATE_LIMITED: 'RATE_LIMITED',
   CALLER_MISMATCH: 'CALLER_MISMATCH',
   IDEMPOTENCY_MISMATCH: 'IDEMPOTENCY_MISMATCH',

@@ -4,6 +4,7 @@
  */
 import { type Request, type Response, Router } from 'express';
 import { z } from 'zod';
+import { markOutcome } from '../booking/lifecycle.js';
 import { appointmentView } from '../booking/service.js';
 import { embeddedCalendarOf } from '../calendar/staff.js';
 import type { Deps } from '../deps.js';
@@ -13,6 +14,14 @@ import { renderVoice } from '../render/voice.js';
 import { voiceContext } from '../tools/outcome.js';
 import { parseWhen } from '../domain/when.js';
 import { requireKey } from './auth.js';
+
+const outcomeBody = z
+  .object({
+    status: z.enum(['completed', 'no_show', 'confirmed']),
+    by: z.string().trim().min(1).max(100),
+    notes: z.string().trim().max(1000).optional(),
+  })
+  .strict();
 
 const blockBody = z
   .object({
@@ -48,10 +57,30 @@ export function adminRouter(deps: Deps): Router {
       const from = typeof req.query.from === 'string' ? parseWhen(req.query.from, deps.rules.zone, 'from').ms : now;
       const to = typeof req.query.to === 'string' ? parseWhen(req.query.to, deps.rules.zone, 'to').ms : from + 366 * 86_400_000;
       const limit = Math.min(Math.max(Number(req.query.limit) || 200, 1), 2000);
-      res.json({ appointments: (await deps.store.appointments.list(from, to, limit)).map((a) => appointmentView(deps, a)) });
+      const status = typeof req.query.status === 'string' ? req.query.status : undefined;
+      const list = (await deps.store.appointments.list(from, to, limit)).filter((a) => status === undefined || a.status === status);
+      res.json({ appointments: list.map((a) => appointmentView(deps, a)) });
     } catch (err) {
       res.status(400).json({ error: isBookingError(err) ? renderVoice(err.say, voiceContext(deps)) : 'bad query' });
     }
+  });
+
+  router.post('/appointments/:id/status', async (req, res) => {
+    const body = outcomeBody.safeParse(req.body);
+    if (!body.success) {
+      res.status(400).json({ error: body.error.issues.map((i) => `${i.path.join('.') || 'body'}: ${i.message}`).join('; ') });
+      return;
+    }
+    const out = await markOutcome(deps, req.params.id, body.data.status, body.data.by, body.data.notes ?? null);
+    if (!out.ok) {
+      if (out.reason === 'not_found') res.status(404).json({ error: 'no such appointment' });
+      else if (out.reason === 'not_started') res.status(409).json({ error: `it has not started yet: it starts ${deps.speech.dateTime(out.start, deps.clock.now())}` });
+      else res.status(409).json({ error: `a ${out.from} appointment cannot become ${body.data.status}`, status: out.from, allowed: out.allowed });
+      return;
+    }
+    const appt = (await deps.store.appointments.get(out.appointmentId))!;
+    const history = (await deps.store.appointments.outcomeHistory(appt.id)).map((e) => ({ at: deps.speech.iso(e.at), from: e.fromStatus, to: e.toStatus, by: e.actor, notes: e.notes }));
+    res.json({ appointment: appointmentView(deps, appt), history, customer_no_shows: out.noShows });
   });
 
   const embedded = embeddedCalendarOf(deps.calendar);

@@ -105,7 +105,7 @@ export class MessagePlanner {
     }
   }
 
-  private async customer(outbox: Outbox, a: Appointment, kind: Exclude<NewMessage['kind'], 'reminder'>, key: string, now: number, previous?: Appointment): Promise<void> {
+  private async customer(outbox: Outbox, a: Appointment, kind: Exclude<NewMessage['kind'], 'reminder' | 'callback'>, key: string, now: number, previous?: Appointment): Promise<void> {
     await outbox.enqueue(
       {
         dedupeKey: `${key}:customer`,

@@ -156,6 +156,14 @@ function namer(c: VoiceContext, ref?: number): DayNamer {
   return new DayNamer(c, ref, ref);
 }
 
+/** "3:30 PM today", "9 AM tomorrow", "Tuesday, November 24 at 9 AM": a promise relative to now. */
+export function byWhen(ms: number, c: VoiceContext): string {
+  const days = daysBetween(c.now, ms, c);
+  if (days === 0) return `${clock(ms, c)} today`;
+  if (days === 1) return `${clock(ms, c)} tomorrow`;
+  return when(ms, c);
+}
+
 /** "Tuesday, November 24 at 2:30 PM" */
 function when(ms: number, c: VoiceContext): string {
   return `${day(ms, c)} at ${clock(ms, c)}`;
@@ -291,6 +299,8 @@ const FIELDS: Record<string, FieldWords> = {
   notes: NOTE,
   description: NOTE,
   reason: { noun: 'the reason', ask: 'What is the reason, in a few words?' },
+  urgency: { noun: 'how urgent it is', ask: 'How urgent is it: urgent, high, medium or low?' },
+  preferred_time: { noun: 'when suits you', ask: 'When is a good time to call you: morning, afternoon or evening?' },
 };
 
 /** Arguments the model fills on its own (max_results, unknown names): the caller can't help. */
@@ -359,6 +369,13 @@ export const VOICE: Renderer<VoiceContext> = {
   MOVE_UNCHANGED: (p, c) => `Your ${serviceWords(p.service)} is already on ${when(p.start, c)}; nothing changed.`,
   APPOINTMENTS_LISTED: (p, c) => appointments(p.appointments, c),
   NO_APPOINTMENTS: () => "I don't see any upcoming appointments for this phone number.",
+  CALLBACK_REQUESTED: (p, c) => {
+    const lead = p.updated ? "I've added that to your callback request. " : '';
+    const by = byWhen(p.dueAt, c);
+    if (p.closedNow) return `${lead}We're closed right now, so someone from ${p.business} will call you back by ${by}, once we're open.`;
+    if (p.outsideHours) return `${lead}Someone from ${p.business} will call you back by ${by}; that's outside our opening hours.`;
+    return `${lead}Someone from ${p.business} will call you back by ${by}.`;
+  },
 
   // Arguments
   ARG_MISSING: (p) => field(p.field)?.ask ?? RETRY,
@@ -382,7 +399,7 @@ export const VOICE: Renderer<VoiceContext> = {
   END_BEFORE_START: () => 'The last day comes before the first one. Which days should I look at?',
   BAD_PHONE: () => "That phone number doesn't sound complete. Could you say it again with the area code?",
   REQUEST_UNREADABLE: (p) => UNREADABLE[p.problem],
-  UNKNOWN_TOOL: () => "Sorry, I can't do that here. I can find open times, and book, move, cancel or list appointments.",
+  UNKNOWN_TOOL: () => "Sorry, I can't do that here. I can find open times, book, move, cancel or list appointments, and ask someone to call you back.",
 
   // Catalog
   UNKNOWN_SERVICE: (p) => {
@@ -434,6 +451,7 @@ export const VOICE: Renderer<VoiceContext> = {
   CANCELLATION_WINDOW: (p, c) => `That's less than ${duration(p.noticeMinutes)} away, so I can't ${p.action} it here; please ${callUs(c)}.`,
   DUPLICATE_BOOKING: (p, c) =>
     `You already have ${a(p.existing.service)} with ${p.existing.staff} on ${when(p.existing.start, c)}. If you'd like a different time, I can move that one instead.`,
+  NO_SHOW_LIMIT: (_p, c) => `I can't book this one here, I'm sorry; please ${callUs(c)} to arrange it.`,
   LIMIT_REACHED: (p) => `This number already has ${p.cap} upcoming appointments, which is the most we can hold. I can cancel or move one of them instead.`,
 
   // Guards and infrastructure
@@ -461,6 +479,7 @@ export const TOOL_STATUS: Record<string, { start: string; failed: string }> = {
   cancel_appointment: { start: 'One moment.', failed: "I couldn't cancel that just now; the appointment is unchanged." },
   reschedule_appointment: { start: 'One moment while I move that.', failed: "I couldn't move it just now; the original time still stands." },
   list_appointments: { start: 'Let me look that up.', failed: "I couldn't look up appointments just now." },
+  request_callback: { start: 'One moment while I pass that on.', failed: "I couldn't pass on your callback request just now." },
 };
 
 /** Said by Vapi when a tool takes longer than a few seconds. */

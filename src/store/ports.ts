@@ -10,7 +10,7 @@
  * or not at all. Inside it, only store calls may be awaited: no calendar or network I/O, since the
  * transaction holds the write lock (SQLite) or a pooled connection (Postgres) while it runs.
  */
-import type { Appointment } from '../domain/appointment.js';
+import type { Appointment, AppointmentOutcome, AppointmentStatus } from '../domain/appointment.js';
 
 export type AppointmentChange =
   | { kind: 'booked'; appointment: Appointment }
@@ -53,6 +53,14 @@ export interface AppointmentRepo {
   byRequestKey(key: string): Promise<Appointment | undefined>;
   stalePending(olderThan: number): Promise<Appointment[]>;
   list(from: number, to: number, limit: number): Promise<Appointment[]>;
+  /**
+   * Marks what happened after the start (completed, no_show, or back to confirmed), if the status is
+   * still `from` and the start has passed; records who, when and notes. Undefined when refused.
+   */
+  markOutcome(id: string, from: AppointmentStatus, to: AppointmentOutcome, by: string, notes: string | null, now: number): Promise<Appointment | undefined>;
+  outcomeHistory(id: string): Promise<{ at: number; fromStatus: AppointmentStatus; toStatus: AppointmentStatus; actor: string; notes: string | null }[]>;
+  /** How many of this phone's appointments are marked no_show. */
+  noShowCount(phoneE164: string): Promise<number>;
   /** Start of the appointment if it is still confirmed (reminders check this before sending). */
   liveStart(id: string): Promise<{ status: string; start: number } | undefined>;
 }
@@ -147,7 +155,7 @@ export interface CallLogRepo {
 
 export type OutboxStatus = 'pending' | 'sending' | 'sent' | 'failed' | 'unknown' | 'cancelled' | 'skipped' | 'expired';
 export const OUTBOX_STATUSES: readonly OutboxStatus[] = ['pending', 'sending', 'sent', 'failed', 'unknown', 'cancelled', 'skipped', 'expired'];
-export type MessageKind = 'booked' | 'rescheduled' | 'cancelled' | 'reminder';
+export type MessageKind = 'booked' | 'rescheduled' | 'cancelled' | 'reminder' | 'callback';
 
 export interface NewMessage {
   /** Same key = same message: a second enqueue is ignored (or revives a cancelled reminder). */
@@ -224,8 +232,89 @@ export interface RateLimitRepo {
   take(key: string, max: number, windowMs: number, now: number): Promise<boolean>;
 }
 
+/** Most urgent first: the order lists are sorted in. */
+export const CALLBACK_URGENCIES = ['urgent', 'high', 'medium', 'low'] as const;
+export type CallbackUrgency = (typeof CALLBACK_URGENCIES)[number];
+export const CALLBACK_STATUSES = ['pending', 'contacted', 'no_answer', 'completed', 'cancelled'] as const;
+export type CallbackStatus = (typeof CALLBACK_STATUSES)[number];
+/** Still waiting for someone to reach the caller: a repeat request updates these instead of adding one. */
+export const OPEN_CALLBACK_STATUSES: readonly CallbackStatus[] = ['pending', 'no_answer'];
+
+export interface Callback {
+  id: string;
+  status: CallbackStatus;
+  urgency: CallbackUrgency;
+  customerName: string;
+  customerPhone: string;
+  reason: string;
+  /** "morning" / "afternoon" / "evening", or a local date-time as the caller gave it. */
+  preferredTime: string | null;
+  serviceId: string | null;
+  assigneeId: string | null;
+  /** The promised call-back time. */
+  dueAt: number;
+  /** When the next attempt is due after an unanswered one; null otherwise. */
+  nextAttemptAt: number | null;
+  attempts: number;
+  lastOutcome: string | null;
+  /** Set once, by the overdue sweep, when the window passed with the callback still pending. */
+  overdueAt: number | null;
+  source: string | null;
+  createdAt: number;
+  updatedAt: number;
+}
+
+export interface CallbackEvent {
+  at: number;
+  fromStatus: CallbackStatus | null;
+  toStatus: CallbackStatus;
+  /** Who made the change: a staff id or name, "caller", or "system". */
+  actor: string;
+  notes: string | null;
+  outcome: string | null;
+}
+
+export type NewCallback = Pick<Callback, 'id' | 'urgency' | 'customerName' | 'customerPhone' | 'reason' | 'preferredTime' | 'serviceId' | 'assigneeId' | 'dueAt' | 'source'>;
+
+export interface CallbackFilter {
+  status?: CallbackStatus | undefined;
+  urgency?: CallbackUrgency | undefined;
+  /** Marked overdue and still pending or unanswered. */
+  overdue?: boolean | undefined;
+  assigneeId?: string | undefined;
+  limit: number;
+}
+
+export interface CallbackRepo {
+  /**
+   * The time each staff member was last given a callback, read under a business-wide lock held to
+   * the end of the transaction: two requests at once on any instances rotate, not collide.
+   */
+  lastAssigned(): Promise<Map<string, number>>;
+  /** The caller's callback still waiting (pending or no_answer), newest first. */
+  openByPhone(phoneE164: string): Promise<Callback | undefined>;
+  insert(c: NewCallback, now: number): Promise<Callback>;
+  /** A repeat request: the newer words, the more urgent urgency, the earlier promise. */
+  merge(id: string, change: Pick<Callback, 'urgency' | 'customerName' | 'reason' | 'preferredTime' | 'serviceId' | 'dueAt'>, now: number): Promise<Callback | undefined>;
+  get(id: string): Promise<Callback | undefined>;
+  /** Moves the status if it is still `from` (a compare-and-set: concurrent edits do not both win). */
+  transition(
+    id: string,
+    from: CallbackStatus,
+    change: { status: CallbackStatus; attempts: number; nextAttemptAt: number | null; lastOutcome: string | null },
+    now: number,
+  ): Promise<Callback | undefined>;
+  addEvent(id: string, e: CallbackEvent): Promise<void>;
+  events(id: string): Promise<CallbackEvent[]>;
+  /** Sorted by urgency, then due time. */
+  list(f: CallbackFilter): Promise<Callback[]>;
+  /** Marks every pending callback past its window overdue, once; returns the ones this call marked. */
+  markOverdue(now: number): Promise<Callback[]>;
+}
+
 export interface Repos {
   appointments: AppointmentRepo;
+  callbacks: CallbackRepo;
   calendarEvents: CalendarEventRepo;
   idempotency: IdempotencyRepo;
   calls: CallLogRepo;

@@ -19,6 +19,7 @@ import { getNextAvailable } from './get_next_available.js';
 import { listAppointments } from './list_appointments.js';
 import { listServices } from './list_services.js';
 import { failure, loadRendered, type Rendered, storeRendered, success } from './outcome.js';
+import { requestCallbackTool } from './request_callback.js';
 import { rescheduleAppointment } from './reschedule_appointment.js';
 import type { ToolContext, ToolDefinition, ToolResult } from './types.js';
 
@@ -31,6 +32,7 @@ export const TOOLS: readonly ToolDefinition[] = [
   cancelAppointment,
   rescheduleAppointment,
   listAppointments,
+  requestCallbackTool,
 ] as unknown as readonly ToolDefinition[];
 
 const BY_NAME = new Map(TOOLS.map((t) => [t.name, t]));

@@ -198,7 +198,7 @@ describe('GET /tools/definitions', () => {
     const res = await request(createApp(deps)).get('/tools/definitions?format=openai');
     expect(res.status).toBe(200);
     const names = res.body.map((t: any) => t.function.name);
-    expect(names).toEqual(['list_services', 'find_available_slots', 'get_next_available', 'book_appointment', 'cancel_appointment', 'reschedule_appointment', 'list_appointments']);
+    expect(names).toEqual(['list_services', 'find_available_slots', 'get_next_available', 'book_appointment', 'cancel_appointment', 'reschedule_appointment', 'list_appointments', 'request_callback']);
     for (const t of res.body) {
       expect(t.type).toBe('function');
       expect(t.function.strict).toBe(true);
@@ -220,7 +220,7 @@ describe('GET /tools/definitions', () => {
   it('vapi: ready POST /tool bodies pointing at PUBLIC_BASE_URL', async () => {
     deps = await makeTestDeps({ env: { PUBLIC_BASE_URL: 'https://book.example.com/' } });
     const res = await request(createApp(deps)).get('/tools/definitions?format=vapi');
-    expect(res.body).toHaveLength(7);
+    expect(res.body).toHaveLength(8);
     for (const t of res.body) {
       expect(t.type).toBe('function');
       expect(t.server.url).toBe('https://book.example.com/webhooks/vapi');

@@ -104,7 +104,7 @@ describe('sentences users reported', () => {
 
   it('validator, unknown-tool, privacy, limit and failure sentences are short and speak to you', async () => {
     deps = await makeTestDeps({ env: { RATE_LIMIT_PHONE_PER_HOUR: '1' } });
-    expect((await call('launch_rocket', {})).message).toBe("Sorry, I can't do that here. I can find open times, and book, move, cancel or list appointments.");
+    expect((await call('launch_rocket', {})).message).toBe("Sorry, I can't do that here. I can find open times, book, move, cancel or list appointments, and ask someone to call you back.");
     expect((await call('book_appointment', { ...JANE, customer_name: undefined, appointment_datetime: '2026-11-24T10:00' })).message).toBe('What name should I put the booking under?');
     const mismatch = await runTool(deps, 'list_appointments', { customer_phone: '5550102030' }, { platform: 'vapi', callerPhone: '+15550109999' });
     expect(mismatch.result.message).toBe("For privacy, I can only look up or change appointments for the number you're calling from. If it's under another number, please call from that one.");

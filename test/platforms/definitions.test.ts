@@ -146,7 +146,7 @@ describe('tool definitions', () => {
 });
 
 describe("the caller's number where the platform sends it", () => {
-  const PHONE_TOOLS = ['book_appointment', 'cancel_appointment', 'reschedule_appointment', 'list_appointments'];
+  const PHONE_TOOLS = ['book_appointment', 'cancel_appointment', 'reschedule_appointment', 'list_appointments', 'request_callback'];
   const CALLER_FILLED = 'Leave empty: the number they are calling from is used; fill only if they want a different number.';
 
   it('vapi (call.customer.number): customer_phone is optional and says the calling number is used', () => {

@@ -60,6 +60,7 @@ const VALID: Record<string, Record<string, unknown>> = {
   cancel_appointment: { customer_phone: '+15550102030', reason: 'r' },
   reschedule_appointment: { customer_phone: '+15550102030', new_datetime: '2026-11-25T15:00' },
   list_appointments: { customer_phone: '+15550102030' },
+  request_callback: { customer_name: 'Fuzz', customer_phone: '+15550102030', reason: 'a quote', urgency: 'high', preferred_time: 'morning', service_name: 'haircut' },
 };
 
 function nearValid(name: string) {

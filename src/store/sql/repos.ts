@@ -5,7 +5,7 @@
  * Outside a unit of work, a repository method that needs several statements (reserve, claim...)
  * opens its own transaction; inside one it uses the caller's.
  */
-import type { Appointment, AppointmentStatus } from '../../domain/appointment.js';
+import type { Appointment, AppointmentOutcome, AppointmentStatus } from '../../domain/appointment.js';
 import type {
   BusinessRecord,
   BusinessRecordRepo,
@@ -18,6 +18,13 @@ import type {
   CalendarEventRow,
   CallContextRepo,
   CallLogRepo,
+  Callback,
+  CallbackEvent,
+  CallbackFilter,
+  CallbackRepo,
+  CallbackStatus,
+  CallbackUrgency,
+  NewCallback,
   ChangeListener,
   Claim,
   EnqueueResult,
@@ -80,6 +87,7 @@ function makeRepos(scope: Scope, ex: Executor, atomic: Atomic | null): TxRepos {
   const self: TxRepos = {
     ex,
     appointments: undefined as unknown as AppointmentRepo,
+    callbacks: undefined as unknown as CallbackRepo,
     calendarEvents: new CalendarEvents(scope.biz, ex),
     idempotency: undefined as unknown as IdempotencyRepo,
     calls: new CallLog(scope, ex),
@@ -90,6 +98,7 @@ function makeRepos(scope: Scope, ex: Executor, atomic: Atomic | null): TxRepos {
   const inTx: Atomic = atomic ?? ((fn) => fn(self));
   self.appointments = new Appointments(scope, ex, inTx);
   self.idempotency = new Idempotency(scope.biz, ex, inTx);
+  self.callbacks = new Callbacks(scope.biz, ex, inTx);
   self.outbox = new Outbox(scope.biz, ex, inTx, scope.driver.dialect);
   self.rateLimits = new RateLimits(scope.biz, inTx);
   return self;
@@ -318,6 +327,43 @@ class Appointments implements AppointmentRepo {
       [this.biz, from, to, limit],
     );
     return rows.map(appointmentFrom);
+  }
+
+  markOutcome(id: string, from: AppointmentStatus, to: AppointmentOutcome, by: string, notes: string | null, now: number): Promise<Appointment | undefined> {
+    return this.atomic(async (tx) => {
+      const n = await tx.ex.run(`UPDATE appointments SET status = ?, updated_at = ? WHERE business_id = ? AND id = ? AND status = ? AND start_ms <= ?`, [
+        to,
+        now,
+        this.biz,
+        id,
+        from,
+        now,
+      ]);
+      if (n !== 1) return undefined;
+      await tx.ex.run('INSERT INTO appointment_events (business_id, appointment_id, at_ms, from_status, to_status, actor, notes) VALUES (?, ?, ?, ?, ?, ?, ?)', [
+        this.biz,
+        id,
+        now,
+        from,
+        to,
+        by,
+        notes,
+      ]);
+      return tx.appointments.get(id);
+    });
+  }
+
+  async outcomeHistory(id: string) {
+    const rows = await this.ex.all<{ at_ms: number; from_status: AppointmentStatus; to_status: AppointmentStatus; actor: string; notes: string | null }>(
+      'SELECT at_ms, from_status, to_status, actor, notes FROM appointment_events WHERE business_id = ? AND appointment_id = ? ORDER BY at_ms, id',
+      [this.biz, id],
+    );
+    return rows.map((r) => ({ at: Number(r.at_ms), fromStatus: r.from_status, toStatus: r.to_status, actor: r.actor, notes: r.notes }));
+  }
+
+  async noShowCount(phone: string): Promise<number> {
+    const r = await this.ex.get<{ n: number }>(`SELECT COUNT(*) AS n FROM appointments WHERE business_id = ? AND customer_phone = ? AND status = 'no_show'`, [this.biz, phone]);
+    return Number(r?.n ?? 0);
   }
 
   async liveStart(id: string): Promise<{ status: string; start: number } | undefined> {
@@ -737,6 +783,176 @@ class Outbox implements OutboxRepo {
       `SELECT * FROM sms_outbox WHERE business_id = ? AND (CAST(? AS TEXT) IS NULL OR status = ?) AND id < ? ORDER BY id DESC LIMIT ?`,
       [this.biz, opts.status ?? null, opts.status ?? null, opts.before ?? Number.MAX_SAFE_INTEGER, opts.limit],
     );
+  }
+}
+
+// ---------------------------------------------------------------- callbacks
+
+interface CallbackRow {
+  id: string;
+  status: CallbackStatus;
+  urgency: CallbackUrgency;
+  customer_name: string;
+  customer_phone: string;
+  reason: string;
+  preferred_time: string | null;
+  service_id: string | null;
+  assignee_id: string | null;
+  due_at: number;
+  next_attempt_at: number | null;
+  attempts: number;
+  last_outcome: string | null;
+  overdue_at: number | null;
+  source: string | null;
+  created_at: number;
+  updated_at: number;
+}
+
+const num = (v: number | null) => (v === null ? null : Number(v));
+
+function callbackFrom(r: CallbackRow): Callback {
+  return {
+    id: r.id,
+    status: r.status,
+    urgency: r.urgency,
+    customerName: r.customer_name,
+    customerPhone: r.customer_phone,
+    reason: r.reason,
+    preferredTime: r.preferred_time,
+    serviceId: r.service_id,
+    assigneeId: r.assignee_id,
+    dueAt: Number(r.due_at),
+    nextAttemptAt: num(r.next_attempt_at),
+    attempts: Number(r.attempts),
+    lastOutcome: r.last_outcome,
+    overdueAt: num(r.overdue_at),
+    source: r.source,
+    createdAt: Number(r.created_at),
+    updatedAt: Number(r.updated_at),
+  };
+}
+
+const CALLBACK_COLUMNS = `id, status, urgency, customer_name, customer_phone, reason, preferred_time, service_id, assignee_id, due_at, next_attempt_at,
+  attempts, last_outcome, overdue_at, source, created_at, updated_at`;
+/** Urgent first; the same order as CALLBACK_URGENCIES. */
+const URGENCY_RANK = `CASE urgency WHEN 'urgent' THEN 0 WHEN 'high' THEN 1 WHEN 'medium' THEN 2 ELSE 3 END`;
+
+class Callbacks implements CallbackRepo {
+  constructor(
+    private readonly biz: string,
+    private readonly ex: Executor,
+    private readonly atomic: Atomic,
+  ) {}
+
+  lastAssigned(): Promise<Map<string, number>> {
+    return this.atomic(async ({ ex }) => {
+      await ex.lock(`callbacks:${this.biz}`);
+      const rows = await ex.all<{ assignee_id: string; t: number }>(
+        'SELECT assignee_id, MAX(created_at) AS t FROM callbacks WHERE business_id = ? AND assignee_id IS NOT NULL GROUP BY assignee_id',
+        [this.biz],
+      );
+      return new Map(rows.map((r) => [r.assignee_id, Number(r.t)]));
+    });
+  }
+
+  async openByPhone(phone: string): Promise<Callback | undefined> {
+    const r = await this.ex.get<CallbackRow>(
+      `SELECT ${CALLBACK_COLUMNS} FROM callbacks WHERE business_id = ? AND customer_phone = ? AND status IN ('pending', 'no_answer') ORDER BY created_at DESC LIMIT 1`,
+      [this.biz, phone],
+    );
+    return r ? callbackFrom(r) : undefined;
+  }
+
+  async insert(c: NewCallback, now: number): Promise<Callback> {
+    const r = await this.ex.get<CallbackRow>(
+      `INSERT INTO callbacks (business_id, id, status, urgency, customer_name, customer_phone, reason, preferred_time, service_id, assignee_id,
+         due_at, attempts, source, created_at, updated_at)
+       VALUES (?, ?, 'pending', ?, ?, ?, ?, ?, ?, ?, ?, 0, ?, ?, ?)
+       RETURNING ${CALLBACK_COLUMNS}`,
+      [this.biz, c.id, c.urgency, c.customerName, c.customerPhone, c.reason, c.preferredTime, c.serviceId, c.assigneeId, c.dueAt, c.source, now, now],
+    );
+    return callbackFrom(r!);
+  }
+
+  async merge(id: string, m: Pick<Callback, 'urgency' | 'customerName' | 'reason' | 'preferredTime' | 'serviceId' | 'dueAt'>, now: number): Promise<Callback | undefined> {
+    const r = await this.ex.get<CallbackRow>(
+      // A promise moved ahead of now is a new window: the overdue mark of the old one is lifted.
+      `UPDATE callbacks SET urgency = ?, customer_name = ?, reason = ?, preferred_time = ?, service_id = ?, due_at = ?, updated_at = ?,
+         overdue_at = CASE WHEN due_at <> ? AND CAST(? AS BIGINT) > CAST(? AS BIGINT) THEN NULL ELSE overdue_at END
+        WHERE business_id = ? AND id = ? AND status IN ('pending', 'no_answer')
+       RETURNING ${CALLBACK_COLUMNS}`,
+      [m.urgency, m.customerName, m.reason, m.preferredTime, m.serviceId, m.dueAt, now, m.dueAt, m.dueAt, now, this.biz, id],
+    );
+    return r ? callbackFrom(r) : undefined;
+  }
+
+  async get(id: string): Promise<Callback | undefined> {
+    const r = await this.ex.get<CallbackRow>(`SELECT ${CALLBACK_COLUMNS} FROM callbacks WHERE business_id = ? AND id = ?`, [this.biz, id]);
+    return r ? callbackFrom(r) : undefined;
+  }
+
+  async transition(
+    id: string,
+    from: CallbackStatus,
+    c: { status: CallbackStatus; attempts: number; nextAttemptAt: number | null; lastOutcome: string | null },
+    now: number,
+  ): Promise<Callback | undefined> {
+    const r = await this.ex.get<CallbackRow>(
+      `UPDATE callbacks SET status = ?, attempts = ?, next_attempt_at = ?, last_outcome = ?, updated_at = ?
+        WHERE business_id = ? AND id = ? AND status = ?
+       RETURNING ${CALLBACK_COLUMNS}`,
+      [c.status, c.attempts, c.nextAttemptAt, c.lastOutcome, now, this.biz, id, from],
+    );
+    return r ? callbackFrom(r) : undefined;
+  }
+
+  async addEvent(id: string, e: CallbackEvent): Promise<void> {
+    await this.ex.run(
+      'INSERT INTO callback_events (business_id, callback_id, at_ms, from_status, to_status, actor, notes, outcome) VALUES (?, ?, ?, ?, ?, ?, ?, ?)',
+      [this.biz, id, e.at, e.fromStatus, e.toStatus, e.actor, e.notes, e.outcome],
+    );
+  }
+
+  async events(id: string): Promise<CallbackEvent[]> {
+    const rows = await this.ex.all<{ at_ms: number; from_status: CallbackStatus | null; to_status: CallbackStatus; actor: string; notes: string | null; outcome: string | null }>(
+      'SELECT at_ms, from_status, to_status, actor, notes, outcome FROM callback_events WHERE business_id = ? AND callback_id = ? ORDER BY at_ms, id',
+      [this.biz, id],
+    );
+    return rows.map((r) => ({ at: Number(r.at_ms), fromStatus: r.from_status, toStatus: r.to_status, actor: r.actor, notes: r.notes, outcome: r.outcome }));
+  }
+
+  async list(f: CallbackFilter): Promise<Callback[]> {
+    const where = ['business_id = ?'];
+    const params: Param[] = [this.biz];
+    if (f.status) {
+      where.push('status = ?');
+      params.push(f.status);
+    }
+    if (f.urgency) {
+      where.push('urgency = ?');
+      params.push(f.urgency);
+    }
+    // Overdue = marked by the sweep and still waiting; once someone calls, it is no longer overdue.
+    const overdue = `(overdue_at IS NOT NULL AND status IN ('pending', 'no_answer'))`;
+    if (f.overdue !== undefined) where.push(f.overdue ? overdue : `NOT ${overdue}`);
+    if (f.assigneeId) {
+      where.push('assignee_id = ?');
+      params.push(f.assigneeId);
+    }
+    params.push(f.limit);
+    const rows = await this.ex.all<CallbackRow>(`SELECT ${CALLBACK_COLUMNS} FROM callbacks WHERE ${where.join(' AND ')} ORDER BY ${URGENCY_RANK}, due_at, id LIMIT ?`, params);
+    return rows.map(callbackFrom);
+  }
+
+  async markOverdue(now: number): Promise<Callback[]> {
+    // One UPDATE: whichever instance runs it first marks each row, and only that one hears of it.
+    const rows = await this.ex.all<CallbackRow>(
+      `UPDATE callbacks SET overdue_at = ?, updated_at = ?
+        WHERE business_id = ? AND status = 'pending' AND overdue_at IS NULL AND due_at <= ?
+       RETURNING ${CALLBACK_COLUMNS}`,
+      [now, now, this.biz, now],
+    );
+    return rows.map(callbackFrom).sort((a, b) => a.dueAt - b.dueAt);
   }
 }
 
