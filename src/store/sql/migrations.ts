@@ -262,6 +262,29 @@ const BUSINESSES = (ms: string) => `
   );
 `;
 
+/**
+ * email 1: one outbox for every channel. Existing rows are SMS; their dedupe keys gain the channel
+ * so that an SMS and an e-mail about the same change are two messages, never one absorbing the
+ * other. `to_phone` keeps its name and holds the recipient of the row's channel (a phone number or
+ * an address). `invites` keeps the iCalendar UID and SEQUENCE of each appointment: a calendar
+ * client only applies an update or a cancel whose SEQUENCE is higher than the last one it saw.
+ */
+const EMAIL_1 = (ms: string) => `
+  ALTER TABLE sms_outbox ADD COLUMN channel TEXT NOT NULL DEFAULT 'sms' CHECK (channel IN ('sms', 'email'));
+  ALTER TABLE sms_outbox ADD COLUMN subject TEXT;
+  ALTER TABLE sms_outbox ADD COLUMN html TEXT;
+  ALTER TABLE sms_outbox ADD COLUMN attachments_json TEXT;
+  UPDATE sms_outbox SET dedupe_key = 'sms:' || dedupe_key;
+  CREATE TABLE invites (
+    business_id    TEXT NOT NULL,
+    appointment_id TEXT NOT NULL,
+    uid            TEXT NOT NULL,
+    sequence       INTEGER NOT NULL,
+    updated_at     ${ms} NOT NULL,
+    PRIMARY KEY (business_id, appointment_id)
+  );
+`;
+
 export const SQLITE_MIGRATIONS: readonly Migration[] = [
   { namespace: 'core', version: 1, sql: SQLITE_CORE_1 },
   { namespace: 'core', version: 2, sql: SQLITE_CORE_2 },
@@ -283,6 +306,7 @@ export const SQLITE_MIGRATIONS: readonly Migration[] = [
   },
   { namespace: 'core', version: 3, sql: SQLITE_CORE_3 },
   { namespace: 'core', version: 4, sql: BUSINESSES('INTEGER') },
+  { namespace: 'email', version: 1, sql: EMAIL_1('INTEGER') },
 ];
 
 const PG_1 = `
@@ -401,4 +425,5 @@ const PG_1 = `
 export const POSTGRES_MIGRATIONS: readonly Migration[] = [
   { namespace: 'core', version: 1, sql: PG_1 },
   { namespace: 'core', version: 2, sql: BUSINESSES('BIGINT') },
+  { namespace: 'email', version: 1, sql: EMAIL_1('BIGINT') },
 ];
