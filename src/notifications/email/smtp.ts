@@ -59,7 +59,8 @@ export interface SmtpOptions {
   logger?: Logger | undefined;
 }
 
-const STREAMED = Symbol('bookline.streamed');
+// A string key: nodemailer copies the message's own enumerable keys, not symbols.
+const STREAMED = 'booklineStreamed';
 type WithFlag = { [STREAMED]?: () => void };
 
 export function classifySmtpError(err: unknown, streamed: boolean): SendError {
