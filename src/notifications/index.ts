@@ -4,6 +4,9 @@
  * change listener, so from then on every booking, move and cancel writes its messages atomically.
  */
 import type { Deps } from '../deps.js';
+import type { Appointment } from '../domain/appointment.js';
+import type { Channel } from '../store/ports.js';
+import { reminderPlan } from './channels.js';
 import type { Outbox, OutboxRow } from './outbox.js';
 import { EmailTemplates } from './email/content.js';
 import { addressOf, type EmailSender, emailSenderFromEnv } from './email/smtp.js';
@@ -77,6 +80,14 @@ export class Notifier {
     if (opts.detach) this.unsubscribe();
     // After the last batch, so no send in flight loses its connection.
     return this.worker.stop().finally(() => this.emailSender?.close());
+  }
+
+  /** The reminders this appointment will get, on channels that can actually send (for the booking's answer). */
+  remindersFor(a: Appointment): { channel: Channel; minutesBefore: number }[] {
+    const live: Record<Channel, boolean> = { sms: this.provider !== null, email: this.emailProvider !== null };
+    return reminderPlan(this.deps.config, a, this.deps.clock.now())
+      .filter((r) => live[r.channel])
+      .map(({ channel, minutesBefore }) => ({ channel, minutesBefore }));
   }
 
   /** A row as the admin API shows it: times in the business zone. */

@@ -589,7 +589,7 @@ class Outbox implements OutboxRepo {
           m.body,
           m.subject ?? null,
           m.html ?? null,
-          m.attachments ? JSON.stringify(m.attachments) : null,
+          m.attachments?.length ? JSON.stringify(m.attachments) : null,
           m.dueAt,
           m.expiresAt ?? null,
           now,
@@ -603,7 +603,7 @@ class Outbox implements OutboxRepo {
         `UPDATE sms_outbox SET status = 'pending', body = ?, subject = ?, html = ?, attachments_json = ?, to_phone = ?, due_at = ?, expires_at = ?,
            attempts = 0, lease_owner = NULL, lease_until = NULL, last_error = NULL, updated_at = ?
          WHERE business_id = ? AND dedupe_key = ? AND status = 'cancelled'`,
-        [m.body, m.subject ?? null, m.html ?? null, m.attachments ? JSON.stringify(m.attachments) : null, m.to, m.dueAt, m.expiresAt ?? null, now, this.biz, m.dedupeKey],
+        [m.body, m.subject ?? null, m.html ?? null, m.attachments?.length ? JSON.stringify(m.attachments) : null, m.to, m.dueAt, m.expiresAt ?? null, now, this.biz, m.dedupeKey],
       );
       return revived === 1 ? 'revived' : 'exists';
     });
