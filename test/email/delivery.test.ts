@@ -5,7 +5,9 @@
  * `dataCount` is every message body it read, `received` every one it accepted.
  */
 import { pino } from 'pino';
+import request from 'supertest';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
+import { createApp } from '../../src/app.js';
 import { OutboxWorker, SKIPPED_NO_PROVIDER, SKIPPED_NO_SMTP } from '../../src/notifications/index.js';
 import type { OutboxRow } from '../../src/notifications/outbox.js';
 import { SmtpSender } from '../../src/notifications/email/smtp.js';
@@ -57,6 +59,33 @@ describe.each(STORE_KINDS)('e-mail delivery on %s', (storeKind) => {
     d.clock.advance(3_600_000);
     expect((await d.notifier.worker.runUntilIdle()).claimed).toBe(0);
     expect([smtp.dataCount, smtp.received.length]).toEqual([1, 0]);
+  });
+
+  it('GET /admin/notifications shows e-mail rows with their channel; a failed one can be sent again', async () => {
+    const d = await setup({ env: { ADMIN_API_KEY: 'admin-secret' } });
+    const auth = { Authorization: 'Bearer admin-secret' };
+    const app = createApp(d);
+    smtp.fail({ reply: 550 });
+    const { appointment } = await book(d, '2026-11-25T10:00');
+    await request(app).post('/admin/notifications/run').set(auth).expect(200);
+    const list = await request(app).get('/admin/notifications?status=failed').set(auth).expect(200);
+    expect(list.body.emailProvider).toBe('smtp');
+    expect(list.body.notifications).toEqual([
+      expect.objectContaining({
+        channel: 'email',
+        kind: 'booked',
+        appointmentId: appointment.id,
+        to: 'dana@example.com',
+        subject: 'Maple Street Salon: Booked: Haircut on Wednesday, November 25 at 10:00 AM',
+        attachments: ['invite.ics'],
+        status: 'failed',
+      }),
+    ]);
+    const failed = list.body.notifications[0] as { id: number };
+    await request(app).post(`/admin/notifications/${failed.id}/retry`).set(auth).expect(200);
+    const run = await request(app).post('/admin/notifications/run').set(auth).expect(200);
+    expect(run.body.summary.sent).toBe(1);
+    expect(smtp.received.map((m) => m.messageId)).toEqual([`<bookline.${failed.id}@maple.example>`]);
   });
 
   it('no answer after the data: unknown, and not sent again (at most once)', async () => {

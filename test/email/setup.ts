@@ -42,12 +42,14 @@ export async function makeEmailDeps(opts: {
   timeoutMs?: number;
   dbPath?: string;
   resendOnUnknown?: boolean;
+  env?: Record<string, string>;
 }): Promise<EmailTestDeps> {
   const deps = await makeTestDeps({
     business: emailBusiness(opts.notifications),
     ...(opts.storeKind ? { storeKind: opts.storeKind } : {}),
     ...(opts.now ? { now: opts.now } : {}),
     ...(opts.dbPath ? { dbPath: opts.dbPath } : {}),
+    ...(opts.env ? { env: opts.env } : {}),
   });
   const notifier = createNotifier(deps, {
     sender: null,
