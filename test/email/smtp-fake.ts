@@ -17,6 +17,8 @@ export class FakeSmtp {
   private readonly faults: Fault[] = [];
   private server: SMTPServer | undefined;
   port = 0;
+  /** Delay before answering each message, so a killed sender has sends in flight. */
+  latencyMs = 0;
 
   async start(): Promise<this> {
     this.server = new SMTPServer({
@@ -32,10 +34,11 @@ export class FakeSmtp {
           const fault = this.faults.shift();
           if (fault && 'hang' in fault) return;
           if (fault) return cb(Object.assign(new Error(fault.reply >= 500 ? 'mailbox unavailable' : 'try again later'), { responseCode: fault.reply }));
+          // Counted as delivered once read, as a real server queues it before answering.
           simpleParser(Buffer.concat(chunks)).then(
             (mail) => {
               this.received.push(mail);
-              cb();
+              setTimeout(() => cb(), this.latencyMs);
             },
             (err: Error) => cb(err),
           );
