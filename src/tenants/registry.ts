@@ -14,6 +14,7 @@ export class TenantRegistry {
   private readonly idBySlug = new Map<string, string>();
   private timer: NodeJS.Timeout | undefined;
   private refreshing: Promise<void> | undefined;
+  private queued: Promise<void> | undefined;
 
   constructor(
     private readonly rt: Runtime,
@@ -39,9 +40,23 @@ export class TenantRegistry {
     return [...this.byId.values()];
   }
 
-  /** Brings the contexts in line with the store. Concurrent calls share one pass. */
+  /**
+   * Brings the contexts in line with the store. A call made while a pass runs gets the next pass,
+   * not that one: the running pass may have read the versions before the caller's own change (an
+   * operator's disable would then be served on until the timer's next pass). Calls made meanwhile
+   * share that next pass.
+   */
   refresh(): Promise<void> {
-    this.refreshing ??= this.pass().finally(() => (this.refreshing = undefined));
+    if (this.refreshing) {
+      this.queued ??= this.refreshing
+        .catch(() => undefined)
+        .then(() => {
+          this.queued = undefined;
+          return this.refresh();
+        });
+      return this.queued;
+    }
+    this.refreshing = this.pass().finally(() => (this.refreshing = undefined));
     return this.refreshing;
   }
 
