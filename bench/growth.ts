@@ -83,7 +83,7 @@ async function seed(store: BusinessStore, n: number, now: number, zone: string, 
     );
     if (!ok) throw new Error(`seed appointment ${k} overlaps another one`);
     const { eventId } = await calendar.createEvent({ appointmentId: id, calendarId: staffId, ...times, summary: 'Haircut', description: '', timeZone: zone, customerPhone: phone, serviceId: 'haircut' });
-    if (eventId !== calendar.eventIdFor(id)) throw new Error(`seed event ${k} was not written as expected`);
+    if (!eventId) throw new Error(`seed event ${k} was not written as expected`);
     await tx.appointments.confirm(id, eventId, now, false);
     if (cancelled) {
       await tx.appointments.cancel(id, 'seed', now, false);
@@ -136,7 +136,7 @@ function recordingStore(db: Database.Database, path: string) {
     },
     lock: async () => undefined,
   };
-  const driver: Driver = { dialect: 'sqlite', location: path, auto: ex, transaction: (fn) => fn(ex), close: async () => undefined };
+  const driver: Driver = { dialect: 'sqlite', location: path, auto: ex, transaction: (fn) => fn(ex), close: async () => undefined, health: async () => ({ ok: true }) };
   const store = businessStore({ biz: DEFAULT_BUSINESS_ID, driver, listeners: [], batcher: new CallLogBatcher(driver, { intervalMs: 3_600_000, maxRows: 1e9 }) });
   /** The SELECTs one repository call runs. */
   const selects = async (call: () => Promise<unknown>) => {

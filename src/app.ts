@@ -78,9 +78,11 @@ export function businessApp(deps: Deps): express.Express {
     }),
   );
 
-  app.get('/readyz', (_req, res) => {
+  app.get('/readyz', async (_req, res) => {
     const calendar = deps.calendar.health();
-    res.status(calendar.ok ? 200 : 503).json({ ok: calendar.ok, calendar: { provider: deps.calendar.name, ...calendar } });
+    const store = await deps.store.health();
+    const ok = calendar.ok && store.ok;
+    res.status(ok ? 200 : 503).json({ ok, calendar: { provider: deps.calendar.name, ...calendar }, store });
   });
 
   app.use('/tools', toolsApiAuth(deps), toolsRouter(deps));

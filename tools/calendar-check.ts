@@ -68,8 +68,7 @@ export async function runCalendarCheck(o: { provider: CalendarProvider; staff: C
         { appointmentId: key, calendarId: s.calendarId, start, end: start + 15 * 60_000, blockStart: start, blockEnd: start + 15 * 60_000, summary: 'Bookline connection check (deleted right away)', description: 'Created and removed by npm run calendar:check.', timeZone: 'UTC', customerPhone: '', serviceId: 'check' },
         AbortSignal.timeout(15_000),
       );
-      if (o.provider.removeByKey) await o.provider.removeByKey(s.calendarId, key, AbortSignal.timeout(15_000));
-      else await o.provider.cancelEvent(s.calendarId, o.provider.eventIdFor(key), AbortSignal.timeout(15_000));
+      await o.provider.removeByKey(s.calendarId, key, AbortSignal.timeout(15_000));
       lines.push({ ok: true, what: `${who}: writable (test event created and removed)` });
     } catch (err) {
       lines.push({ ok: false, what: `${who}: writable`, detail: why(err) });

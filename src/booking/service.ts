@@ -312,9 +312,9 @@ async function writeBooking(deps: Deps, b: NewBooking, announce: boolean, signal
 }
 
 /**
- * A create that failed may still have landed (a timeout after the server wrote it). The event id is
- * derived from the appointment id, so it can be removed without a search; if even that fails, the
- * reservation is already released and the event id is logged for an operator.
+ * A create that failed may still have landed (a timeout after the server wrote it). Every provider
+ * can remove what a create with our key left (removeByKey), without knowing its event id; if even
+ * that fails, the reservation is already released and the key is logged for an operator.
  */
 /** Drops a reservation whose process died before confirming it, with any event it may have written. */
 export async function releaseReservation(deps: Deps, a: Appointment): Promise<void> {
@@ -323,11 +323,10 @@ export async function releaseReservation(deps: Deps, a: Appointment): Promise<vo
 }
 
 async function removeOrphan(deps: Deps, calendarId: string, appointmentId: string): Promise<void> {
-  const eventId = deps.calendar.eventIdFor(appointmentId);
   try {
-    await deps.calendar.cancelEvent(calendarId, eventId, AbortSignal.timeout(3000));
+    await deps.calendar.removeByKey(calendarId, appointmentId, AbortSignal.timeout(3000));
   } catch (err) {
-    deps.logger.error({ err, calendarId, eventId, appointmentId }, 'calendar write failed and its possible event could not be removed; check it by hand');
+    deps.logger.error({ err, calendarId, appointmentId }, 'calendar write failed and its possible event could not be removed; check it by hand');
   }
 }
 

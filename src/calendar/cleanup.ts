@@ -28,9 +28,6 @@ export interface CleanupOptions {
   onOrphan?: (orphan: OrphanEvent) => void;
 }
 
-/** Prefix of the transitional eventIdFor handle; no remote event id contains a NUL. */
-const KEY_HANDLE = '\u0000key:';
-
 /** Wait for `p`, but no longer than `signal` allows. */
 async function withinSignal(p: Promise<unknown>, signal: AbortSignal | undefined): Promise<void> {
   if (!signal) {
@@ -88,25 +85,17 @@ export class CleanupCalendar implements CalendarProvider {
   }
 
   async cancelEvent(calendarId: string, eventId: string, signal?: AbortSignal): Promise<void> {
-    if (eventId.startsWith(KEY_HANDLE)) {
-      const key = eventId.slice(KEY_HANDLE.length);
-      // Right after a failed create the background removal is already on it; waiting for it would
-      // only delay the caller's answer.
-      if (this.cleanups.has(key)) return;
-      await this.removeByKey(calendarId, key, signal);
-      return;
-    }
     await this.inner.cancelEvent(calendarId, eventId, signal);
   }
 
   async removeByKey(calendarId: string, appointmentId: string, signal?: AbortSignal): Promise<boolean> {
     const pending = this.cleanups.get(appointmentId);
-    if (pending) await withinSignal(pending, signal);
+    // Right after a failed create the background removal is already on it: waiting for it is enough.
+    if (pending) {
+      await withinSignal(pending, signal);
+      return false;
+    }
     return this.inner.removeByKey(calendarId, appointmentId, signal);
-  }
-
-  eventIdFor(appointmentId: string): string {
-    return KEY_HANDLE + appointmentId;
   }
 
   health() {

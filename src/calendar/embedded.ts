@@ -4,7 +4,8 @@
  * an appointment.
  */
 import type { CalendarEventRepo } from '../store/ports.js';
-import type { CalendarEventInput, CalendarEventRef, CalendarHealth, CalendarProvider, FreeBusyResult, Interval } from './provider.js';
+import { NotFoundError } from '../domain/errors.js';
+import type { CalendarAdapter, CalendarEventInput, CalendarHealth, EventTimes, FreeBusyResult, Interval } from './provider.js';
 
 export interface Block {
   id: string;
@@ -14,8 +15,10 @@ export interface Block {
   reason: string;
 }
 
-export class EmbeddedCalendar implements CalendarProvider {
+export class EmbeddedCalendar implements CalendarAdapter {
   readonly name = 'embedded';
+  // Its events live in our own store: busy time is a query, and nothing changes behind our back.
+  readonly capabilities = { freeBusyQuery: true, changeFeed: false, push: false };
 
   constructor(
     private readonly events: CalendarEventRepo,
@@ -30,7 +33,7 @@ export class EmbeddedCalendar implements CalendarProvider {
     // Idempotent on the appointment id: a retried create returns the event it already made.
     const existing = await this.events.byAppointment(input.appointmentId);
     if (existing) return { eventId: existing.id };
-    const eventId = this.eventIdFor(input.appointmentId);
+    const eventId = eventIdOf(input.appointmentId);
     await this.events.insert(
       {
         id: eventId,
@@ -51,21 +54,19 @@ export class EmbeddedCalendar implements CalendarProvider {
     return { eventId };
   }
 
-  eventIdFor(appointmentId: string): string {
-    return `ev_${appointmentId}`;
-  }
-
-  async moveEvent(calendarId: string, eventId: string, t: { start: number; end: number; blockStart: number; blockEnd: number }): Promise<void> {
-    if (!(await this.events.move(calendarId, eventId, t, this.now()))) throw new Error(`event ${eventId} not found on calendar ${calendarId}`);
+  async moveEvent(calendarId: string, eventId: string, t: EventTimes): Promise<void> {
+    if (!(await this.events.move(calendarId, eventId, t, this.now()))) throw new NotFoundError('EVENT_GONE', {});
   }
 
   async cancelEvent(calendarId: string, eventId: string): Promise<void> {
     await this.events.cancel(calendarId, eventId, this.now());
   }
 
-  async findByPhone(): Promise<CalendarEventRef[]> {
-    // Nothing asks the calendar by phone: our own appointment records answer that.
-    return [];
+  async removeByKey(calendarId: string, appointmentId: string): Promise<boolean> {
+    const existing = await this.events.byAppointment(appointmentId);
+    if (!existing || existing.status !== 'confirmed') return false;
+    await this.events.cancel(calendarId, existing.id, this.now());
+    return true;
   }
 
   health(): CalendarHealth {
@@ -88,3 +89,6 @@ export class EmbeddedCalendar implements CalendarProvider {
     return (await this.events.blocks(this.now())).map((r) => ({ id: r.id, calendarId: r.calendarId, start: r.start, end: r.end, reason: r.summary }));
   }
 }
+
+/** Our own event ids: derived from the appointment, so a retried create finds its event. */
+const eventIdOf = (appointmentId: string) => `ev_${appointmentId}`;

@@ -16,7 +16,7 @@ import type { CalDavAccount } from './caldav.js';
 import { withCreateCleanup } from './cleanup.js';
 import { EmbeddedCalendar } from './embedded.js';
 import type { CalendarAdapter, CalendarProvider } from './provider.js';
-import { embeddedAdapter, StaffCalendars } from './staff.js';
+import { StaffCalendars } from './staff.js';
 
 export type ProviderKind = 'embedded' | 'google' | 'microsoft' | 'caldav';
 
@@ -84,7 +84,7 @@ export async function createCalendarProvider(settings: Env, deps: CalendarDeps):
     const logger = deps.logger.child({ calendar: kind });
     switch (kind) {
       case 'embedded':
-        return embeddedAdapter(embedded());
+        return embedded();
       case 'google': {
         const [{ GoogleCalendarProvider }, { buildGoogleCalendarClient, googleSettingsFromEnv }] = await Promise.all([import('./google.js'), import('./google-client.js')]);
         return new GoogleCalendarProvider({

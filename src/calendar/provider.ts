@@ -55,15 +55,6 @@ export interface EventTimes {
   blockEnd: number;
 }
 
-/** @deprecated Only src/calendar/embedded.ts's findByPhone still uses it; findByPhone leaves the interface in v2. */
-export interface CalendarEventRef {
-  calendarId: string;
-  eventId: string;
-  appointmentId?: string;
-  start: number;
-  end: number;
-}
-
 export interface CalendarHealth {
   ok: boolean;
   detail?: string;
@@ -97,17 +88,7 @@ export interface CalendarAdapter {
 }
 
 /**
- * What the booking layer holds (deps.calendar): an adapter behind the shared failed-create cleanup.
- *
- * Transitional members, until src/calendar/embedded.ts and src/booking/service.ts move to v2:
- * - `capabilities` and `removeByKey` are optional only because EmbeddedCalendar does not have them yet;
- * - `eventIdFor` remains for service.ts's removeOrphan (eventIdFor + cancelEvent). ./cleanup.ts
- *   answers it with a handle that its cancelEvent turns into removeByKey, so no adapter needs to
- *   choose its event ids.
+ * What the booking layer holds (deps.calendar): an adapter, behind the shared failed-create cleanup
+ * (./cleanup.ts) when it is remote, or a router over several (./staff.ts).
  */
-export interface CalendarProvider extends Omit<CalendarAdapter, 'capabilities' | 'removeByKey'> {
-  readonly capabilities?: CalendarCapabilities;
-  removeByKey?(calendarId: string, appointmentId: string, signal?: AbortSignal): Promise<boolean>;
-  /** @deprecated Use removeByKey. A handle for cancelEvent that removes what a create with this key left. */
-  eventIdFor(appointmentId: string): string;
-}
+export type CalendarProvider = CalendarAdapter;

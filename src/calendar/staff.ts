@@ -12,31 +12,6 @@ import { describeFailure } from '../resilience/classify.js';
 import { EmbeddedCalendar } from './embedded.js';
 import type { CalendarAdapter, CalendarCapabilities, CalendarEventInput, CalendarHealth, EventTimes, FreeBusyResult, Interval } from './provider.js';
 
-/**
- * EmbeddedCalendar in the v2 shape, until src/calendar/embedded.ts implements it itself: its event
- * ids are derived from the key, so removing by key is cancelling that id.
- */
-export function embeddedAdapter(e: EmbeddedCalendar): CalendarAdapter & { readonly embedded: EmbeddedCalendar } {
-  return {
-    name: e.name,
-    embedded: e,
-    capabilities: { freeBusyQuery: true, changeFeed: false, push: false },
-    freeBusy: (ids, range) => e.freeBusy(ids, range),
-    createEvent: (input) => e.createEvent(input),
-    // EmbeddedCalendar throws a plain Error for an event that is gone; the contract says NotFound.
-    moveEvent: (cal, id, times) =>
-      e.moveEvent(cal, id, times).catch(() => {
-        throw new NotFoundError('EVENT_GONE', {});
-      }),
-    cancelEvent: (cal, id) => e.cancelEvent(cal, id),
-    async removeByKey(cal, key) {
-      await e.cancelEvent(cal, e.eventIdFor(key));
-      return true;
-    },
-    health: () => e.health(),
-  };
-}
-
 export class StaffCalendars implements CalendarAdapter {
   readonly name: string;
   readonly capabilities: CalendarCapabilities;
@@ -133,8 +108,10 @@ export function embeddedCalendarOf(p: unknown): EmbeddedCalendar | undefined {
   if (p instanceof EmbeddedCalendar) return p;
   let cur: unknown = p;
   for (let depth = 0; depth < 4 && cur; depth++) {
-    if (cur instanceof StaffCalendars) return (cur.find('embedded') as { embedded?: EmbeddedCalendar } | undefined)?.embedded;
-    if (typeof cur === 'object' && cur !== null && 'embedded' in cur) return (cur as { embedded: EmbeddedCalendar }).embedded;
+    if (cur instanceof StaffCalendars) {
+      const found = cur.find('embedded');
+      return found instanceof EmbeddedCalendar ? found : undefined;
+    }
     if (typeof cur === 'object' && cur !== null && 'inner' in cur) cur = (cur as { inner: unknown }).inner;
     else break;
   }

@@ -19,6 +19,7 @@ export const ERROR_CODES = [
   'AMBIGUOUS',
   'CANCELLATION_WINDOW',
   'CALENDAR_UNAVAILABLE',
+  'STORE_UNAVAILABLE',
   'CALLER_MISMATCH',
   'LIMIT_REACHED',
   'DUPLICATE_BOOKING',
@@ -58,6 +59,17 @@ export class NotFoundError extends BookingError<'NO_UPCOMING' | 'APPOINTMENT_NOT
 export class CalendarUnavailableError extends BookingError<'CALENDAR_UNAVAILABLE' | 'BOOKING_STILL_SAVING'> {
   constructor(code: 'CALENDAR_UNAVAILABLE' | 'BOOKING_STILL_SAVING' = 'CALENDAR_UNAVAILABLE', options?: { cause?: unknown }) {
     super(code, {}, {}, options);
+  }
+}
+
+/**
+ * Our own store refused a write or could not be reached (disk full, read-only file system, a locked
+ * or unreachable database). Not a bug of ours: the caller hears that nothing was saved and to try
+ * again shortly, and /readyz says so until a write succeeds again.
+ */
+export class StoreUnavailableError extends BookingError<'STORE_UNAVAILABLE'> {
+  constructor(options?: { cause?: unknown }) {
+    super('STORE_UNAVAILABLE', {}, {}, options);
   }
 }
 

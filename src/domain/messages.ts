@@ -116,6 +116,8 @@ export interface FailureParams {
   CALLER_MISMATCH: Record<string, never>;
   IDEMPOTENCY_MISMATCH: Record<string, never>;
   CALENDAR_UNAVAILABLE: Record<string, never>;
+  /** Our own database could not be written (disk full, read-only, unreachable): nothing was saved. */
+  STORE_UNAVAILABLE: Record<string, never>;
   /** Too much at once: the call could not start (or get its staff member's turn) within its budget. */
   BUSY: { action?: 'book' | 'cancel' | 'move' | undefined };
   STILL_PROCESSING: Record<string, never>;
@@ -178,6 +180,7 @@ export const RESULT_CODE: { readonly [C in FailureCode]: ErrorCode } = {
   CALLER_MISMATCH: 'CALLER_MISMATCH',
   IDEMPOTENCY_MISMATCH: 'IDEMPOTENCY_MISMATCH',
   CALENDAR_UNAVAILABLE: 'CALENDAR_UNAVAILABLE',
+  STORE_UNAVAILABLE: 'STORE_UNAVAILABLE',
   BUSY: 'BUSY',
   STILL_PROCESSING: 'CALENDAR_UNAVAILABLE',
   BOOKING_STILL_SAVING: 'CALENDAR_UNAVAILABLE',

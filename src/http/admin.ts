@@ -5,7 +5,7 @@
 import { type Request, type Response, Router } from 'express';
 import { z } from 'zod';
 import { appointmentView } from '../booking/service.js';
-import { EmbeddedCalendar } from '../calendar/embedded.js';
+import { embeddedCalendarOf } from '../calendar/staff.js';
 import type { Deps } from '../deps.js';
 import { findStaff } from '../domain/catalog.js';
 import { isBookingError } from '../domain/errors.js';
@@ -54,7 +54,7 @@ export function adminRouter(deps: Deps): Router {
     }
   });
 
-  const embedded = deps.calendar instanceof EmbeddedCalendar ? deps.calendar : undefined;
+  const embedded = embeddedCalendarOf(deps.calendar);
   const noBlocks = (_req: Request, res: Response) =>
     res.status(409).json({ error: `Time off is managed in the ${deps.calendar.name} calendar itself with this provider.` });
 

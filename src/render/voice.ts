@@ -447,6 +447,7 @@ export const VOICE: Renderer<VoiceContext> = {
   CALLER_MISMATCH: () => "For privacy, I can only look up or change appointments for the number you're calling from. If it's under another number, please call from that one.",
   IDEMPOTENCY_MISMATCH: () => 'Sorry, that clashed with an earlier request, so nothing was changed. Shall I try again?',
   CALENDAR_UNAVAILABLE: () => "I can't reach the calendar right now, so nothing was changed. Shall I try again in a moment?",
+  STORE_UNAVAILABLE: () => "Sorry, I couldn't save anything just now because of a problem on our side, so nothing was booked or changed. Please try again in a few minutes.",
   BUSY: (p) =>
     `We're very busy right now; please try again in a moment. ${
       p.action === 'book' ? 'Nothing was booked.' : p.action === 'cancel' ? 'The appointment has not been cancelled.' : p.action === 'move' ? 'The appointment has not been moved.' : ''

@@ -271,6 +271,8 @@ export interface Repos {
 export interface BusinessStore extends Repos {
   readonly businessId: string;
   withTransaction<T>(fn: (tx: Repos) => Promise<T>): Promise<T>;
+  /** Whether writes work (for /readyz); while they fail, this tries one small write. */
+  health(): Promise<{ ok: boolean; detail?: string }>;
   /** Listeners run inside the transaction of every announced appointment change of this business. Returns the unsubscribe. */
   onAppointmentChange(listener: ChangeListener): () => void;
 }

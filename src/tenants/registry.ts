@@ -13,7 +13,7 @@ export class TenantRegistry {
   private readonly byId = new Map<string, Tenant>();
   private readonly idBySlug = new Map<string, string>();
   private timer: NodeJS.Timeout | undefined;
-  private refreshing: Promise<void> | undefined;
+  private running: Promise<void> | undefined;
   private queued: Promise<void> | undefined;
 
   constructor(
@@ -41,23 +41,23 @@ export class TenantRegistry {
   }
 
   /**
-   * Brings the contexts in line with the store. A call made while a pass runs gets the next pass,
-   * not that one: the running pass may have read the versions before the caller's own change (an
-   * operator's disable would then be served on until the timer's next pass). Calls made meanwhile
-   * share that next pass.
+   * Brings the contexts in line with the store as it is now: the pass that answers starts after
+   * this call (a pass already running may have read the versions before a change just made), and
+   * calls that arrive while one waits to start share it.
    */
   refresh(): Promise<void> {
-    if (this.refreshing) {
-      this.queued ??= this.refreshing
-        .catch(() => undefined)
-        .then(() => {
-          this.queued = undefined;
-          return this.refresh();
-        });
-      return this.queued;
-    }
-    this.refreshing = this.pass().finally(() => (this.refreshing = undefined));
-    return this.refreshing;
+    this.queued ??= (async () => {
+      await this.running?.catch(() => undefined);
+      this.queued = undefined;
+      const pass = this.pass();
+      this.running = pass;
+      try {
+        await pass;
+      } finally {
+        if (this.running === pass) this.running = undefined;
+      }
+    })();
+    return this.queued;
   }
 
   private async pass(): Promise<void> {
@@ -101,7 +101,8 @@ export class TenantRegistry {
 
   async stop(): Promise<void> {
     if (this.timer) clearInterval(this.timer);
-    await this.refreshing?.catch(() => undefined);
+    await this.queued?.catch(() => undefined);
+    await this.running?.catch(() => undefined);
     await Promise.all([...this.byId.values()].map((t) => t.stop()));
   }
 }

@@ -259,7 +259,7 @@ async function dispatch(
   if (key) {
     // A failure worth retrying (calendar down, our bug) must not be replayed forever.
     const code = rendered.result.code;
-    if (code === 'CALENDAR_UNAVAILABLE' || code === 'INTERNAL' || code === 'BUSY') await deps.store.idempotency.release(key);
+    if (code === 'CALENDAR_UNAVAILABLE' || code === 'STORE_UNAVAILABLE' || code === 'INTERNAL' || code === 'BUSY') await deps.store.idempotency.release(key).catch(() => undefined);
     else await deps.store.idempotency.complete(key, storeRendered(rendered));
   }
   return outcome(rendered);

@@ -24,12 +24,12 @@ function booking(): CalendarEventInput {
   return { appointmentId: `apt_cleanup${n}`, calendarId: cal, start, end: start + 45 * MIN, blockStart: start, blockEnd: start + HOUR, summary: 'Haircut', description: '', timeZone: TZ, customerPhone: '+12125550123', serviceId: 'haircut' };
 }
 
-it('removes what a create left through the eventIdFor handle the booking service still uses', async () => {
+it('removes what a create left by its key, without knowing the event id the remote chose', async () => {
   const input = booking();
-  const { eventId } = await s.provider.createEvent(input);
-  expect(s.provider.eventIdFor(input.appointmentId)).not.toBe(eventId);
-  await s.provider.cancelEvent(cal, s.provider.eventIdFor(input.appointmentId));
+  await s.provider.createEvent(input);
+  expect(await s.provider.removeByKey(cal, input.appointmentId)).toBe(true);
   expect(s.fake.events(cal)).toEqual([]);
+  expect(await s.provider.removeByKey(cal, input.appointmentId)).toBe(false);
 });
 
 it('lets a new create with the same key wait for the pending cleanup, so the cleanup cannot delete it', async () => {

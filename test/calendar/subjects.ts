@@ -18,7 +18,6 @@ import { EmbeddedCalendar } from '../../src/calendar/embedded.js';
 import { GoogleCalendarProvider } from '../../src/calendar/google.js';
 import { buildGraphClient, MicrosoftCalendarProvider, microsoftSettingsFromEnv } from '../../src/calendar/microsoft.js';
 import type { CalendarAdapter } from '../../src/calendar/provider.js';
-import { embeddedAdapter } from '../../src/calendar/staff.js';
 import { createRemotePolicy, type RemotePolicyOptions } from '../../src/resilience/policy.js';
 import { openStore } from '../../src/store/index.js';
 import { startFakeGraph, type FakeGraph } from '../../tools/fakes/microsoft-graph.js';
@@ -70,7 +69,7 @@ function wrap(adapter: CalendarAdapter) {
 export async function embeddedSubject(): Promise<Subject> {
   const root = await openStore({ path: join(mkdtempSync(join(tmpdir(), 'bookline-conf-')), 'cal.db') });
   const store = root.forBusiness('conformance');
-  const adapter = embeddedAdapter(new EmbeddedCalendar(store.calendarEvents, () => Date.now()));
+  const adapter = new EmbeddedCalendar(store.calendarEvents, () => Date.now());
   const { provider, orphans } = wrap(adapter);
   return {
     name: 'embedded',

@@ -24,7 +24,7 @@ register('data:text/javascript,' + encodeURIComponent(hook), { data: { port: por
 const { createApp } = await import('./src/app.ts');
 const { makeTestDeps } = await import('./test/helpers.ts');
 const request = (await import('supertest')).default;
-const deps = makeTestDeps({ env: { TOOLS_API_KEY: 'k' } });
+const deps = await makeTestDeps({ env: { TOOLS_API_KEY: 'k' } });
 const app = createApp(deps);
 await request(app).post('/webhooks/vapi').send({ message: { type: 'tool-calls', toolCallList: [{ id: 't', function: { name: 'list_services', arguments: {} } }] } });
 const settle = () => new Promise((r) => setTimeout(r, 200));
@@ -34,7 +34,7 @@ const mcp = await request(app).post('/mcp').set('authorization', 'Bearer k').set
   .send({ jsonrpc: '2.0', id: 1, method: 'tools/list', params: {} });
 await settle();
 const after = [...seen];
-deps.cleanup();
+await deps.cleanup();
 process.stdout.write(JSON.stringify({ before, after, mcpStatus: mcp.status, tools: mcp.body?.result?.tools?.length ?? 0 }));
 `;
 

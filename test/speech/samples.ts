@@ -62,6 +62,7 @@ export const SAMPLES: { [C in MessageCode]: MessageParams[C] } = {
   CALLER_MISMATCH: {},
   IDEMPOTENCY_MISMATCH: {},
   CALENDAR_UNAVAILABLE: {},
+  STORE_UNAVAILABLE: {},
   BUSY: { action: 'book' },
   STILL_PROCESSING: {},
   BOOKING_STILL_SAVING: {},

@@ -23,6 +23,13 @@ export interface Driver {
   readonly location: string;
   /** Outside transactions: each statement commits on its own; reads see committed rows only. */
   readonly auto: Executor;
+  /**
+   * Runs `fn` in one transaction. A failure of the infrastructure (disk full, read-only, locked,
+   * unreachable) is thrown as StoreUnavailableError and marks the store unhealthy until a
+   * transaction commits again (./faults.ts).
+   */
   transaction<T>(fn: (ex: Executor) => Promise<T>): Promise<T>;
+  /** Healthy, or why writes are failing. When failing, tries one small write first. */
+  health(): Promise<{ ok: boolean; detail?: string }>;
   close(): Promise<void>;
 }

@@ -262,6 +262,9 @@ const BUSINESSES = (ms: string) => `
   );
 `;
 
+/** One row that health checks overwrite to find out whether writes work again (src/store/sql/probe.ts). */
+const PROBE = (ms: string) => `CREATE TABLE store_probe (id INTEGER PRIMARY KEY, at_ms ${ms} NOT NULL);`;
+
 /**
  * email 1: one outbox for every channel. Existing rows are SMS; their dedupe keys gain the channel
  * so that an SMS and an e-mail about the same change are two messages, never one absorbing the
@@ -306,6 +309,7 @@ export const SQLITE_MIGRATIONS: readonly Migration[] = [
   },
   { namespace: 'core', version: 3, sql: SQLITE_CORE_3 },
   { namespace: 'core', version: 4, sql: BUSINESSES('INTEGER') },
+  { namespace: 'core', version: 5, sql: PROBE('INTEGER') },
   { namespace: 'email', version: 1, sql: EMAIL_1('INTEGER') },
 ];
 
@@ -425,5 +429,6 @@ const PG_1 = `
 export const POSTGRES_MIGRATIONS: readonly Migration[] = [
   { namespace: 'core', version: 1, sql: PG_1 },
   { namespace: 'core', version: 2, sql: BUSINESSES('BIGINT') },
+  { namespace: 'core', version: 3, sql: PROBE('BIGINT') },
   { namespace: 'email', version: 1, sql: EMAIL_1('BIGINT') },
 ];

@@ -7,7 +7,9 @@
  */
 import pg from 'pg';
 import type { Driver, Executor, Param } from './driver.js';
+import { StoreHealth } from './faults.js';
 import { POSTGRES_MIGRATIONS } from './migrations.js';
+import { probe } from './probe.js';
 import { redactUrl } from '../url.js';
 
 // BIGINT (20) and COUNT(*) come back as strings by default; our values are epoch milliseconds and
@@ -38,15 +40,27 @@ interface Queryable {
 }
 
 class PgExecutor implements Executor {
-  constructor(private readonly q: Queryable) {}
+  /** `health`: for statements outside a transaction, whose failures nothing else classifies. */
+  constructor(
+    private readonly q: Queryable,
+    private readonly health?: StoreHealth,
+  ) {}
+  private async query(sql: string, params: readonly Param[]): Promise<pg.QueryResult> {
+    if (!this.health) return this.q.query(toPg(sql), params as unknown[]);
+    try {
+      return await this.q.query(toPg(sql), params as unknown[]);
+    } catch (err) {
+      return this.health.fail(err);
+    }
+  }
   async all<T>(sql: string, params: readonly Param[] = []): Promise<T[]> {
-    return (await this.q.query(toPg(sql), params as unknown[])).rows as T[];
+    return (await this.query(sql, params)).rows as T[];
   }
   async get<T>(sql: string, params: readonly Param[] = []): Promise<T | undefined> {
-    return (await this.q.query(toPg(sql), params as unknown[])).rows[0] as T | undefined;
+    return (await this.query(sql, params)).rows[0] as T | undefined;
   }
   async run(sql: string, params: readonly Param[] = []): Promise<number> {
-    return (await this.q.query(toPg(sql), params as unknown[])).rowCount ?? 0;
+    return (await this.query(sql, params)).rowCount ?? 0;
   }
   async lock(key: string): Promise<void> {
     await this.q.query('SELECT pg_advisory_xact_lock(hashtextextended($1, 0))', [key]);
@@ -58,17 +72,24 @@ export async function openPostgres(url: string, opts: { max?: number } = {}): Pr
   // An idle connection that the server drops must not crash the process.
   pool.on('error', () => undefined);
   await migrate(pool);
-  return {
+  const health = new StoreHealth();
+  const driver: Driver = {
     dialect: 'postgres',
     location: redactUrl(url),
-    auto: new PgExecutor(pool),
+    auto: new PgExecutor(pool, health),
     async transaction<T>(fn: (ex: Executor) => Promise<T>): Promise<T> {
-      const client = await pool.connect();
+      let client: pg.PoolClient;
+      try {
+        client = await pool.connect();
+      } catch (err) {
+        return health.fail(err);
+      }
       let broken = false;
       try {
         await client.query('BEGIN');
         const out = await fn(new PgExecutor(client));
         await client.query('COMMIT');
+        health.ok();
         return out;
       } catch (err) {
         try {
@@ -76,13 +97,15 @@ export async function openPostgres(url: string, opts: { max?: number } = {}): Pr
         } catch {
           broken = true;
         }
-        throw err;
+        return health.fail(err);
       } finally {
         client.release(broken);
       }
     },
+    health: () => probe(health, (fn) => driver.transaction(fn)),
     close: () => pool.end(),
   };
+  return driver;
 }
 
 async function migrate(pool: pg.Pool): Promise<void> {

@@ -57,6 +57,7 @@ export function businessStore(scope: Scope): BusinessStore {
   return {
     ...repos,
     businessId: scope.biz,
+    health: () => scope.driver.health(),
     withTransaction: (fn) => scope.driver.transaction((ex) => fn(makeRepos(scope, ex, null))),
     onAppointmentChange: (l) => {
       scope.listeners.push(l);

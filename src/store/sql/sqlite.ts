@@ -8,7 +8,9 @@ import { mkdirSync } from 'node:fs';
 import { dirname, resolve } from 'node:path';
 import Database from 'better-sqlite3';
 import type { Driver, Executor, Param } from './driver.js';
+import { StoreHealth } from './faults.js';
 import { SQLITE_MIGRATIONS } from './migrations.js';
+import { probe } from './probe.js';
 
 type Db = Database.Database;
 
@@ -60,18 +62,20 @@ export function openSqlite(path: string): Driver {
   if (key) queues.set(key, queue);
   queue.users++;
   let closed = false;
+  const health = new StoreHealth();
 
   function transaction<T>(fn: (ex: Executor) => Promise<T>): Promise<T> {
       const run = async (): Promise<T> => {
         if (closed) throw new Error('the store is closed');
-        writer.exec('BEGIN IMMEDIATE');
         try {
+          writer.exec('BEGIN IMMEDIATE');
           const out = await fn(wx);
           writer.exec('COMMIT');
+          health.ok();
           return out;
         } catch (err) {
           if (writer.inTransaction) writer.exec('ROLLBACK');
-          throw err;
+          return health.fail(err);
         }
       };
       const p = queue.tail.then(run, run);
@@ -82,9 +86,10 @@ export function openSqlite(path: string): Driver {
   // Outside a transaction a SELECT reads on the reader connection; anything else (an UPDATE ...
   // RETURNING included) is a one-statement transaction on the writer, queued behind the others.
   const isRead = (sql: string) => /^\s*SELECT\b/i.test(sql);
+  const read = <T>(f: () => Promise<T>) => f().catch((err: unknown) => health.fail(err));
   const auto: Executor = {
-    all: (sql, params) => (isRead(sql) ? rx.all(sql, params) : transaction((ex) => ex.all(sql, params))),
-    get: (sql, params) => (isRead(sql) ? rx.get(sql, params) : transaction((ex) => ex.get(sql, params))),
+    all: (sql, params) => (isRead(sql) ? read(() => rx.all(sql, params)) : transaction((ex) => ex.all(sql, params))),
+    get: (sql, params) => (isRead(sql) ? read(() => rx.get(sql, params)) : transaction((ex) => ex.get(sql, params))),
     run: (sql, params) => transaction((ex) => ex.run(sql, params)),
     lock: async () => undefined,
   };
@@ -94,6 +99,7 @@ export function openSqlite(path: string): Driver {
     location: path,
     auto,
     transaction,
+    health: () => probe(health, transaction),
     async close() {
       await queue.tail;
       closed = true;
