@@ -1,5 +1,5 @@
 /**
- * Sends every SMS that is due, once, and exits: for cron, or for setups that run the server with
+ * Sends every SMS and e-mail that is due, once, and exits: for cron, or for setups that run the server with
  * SMS_WORKER_INTERVAL_MS=0. Safe to run while the server's own worker runs (rows are leased).
  *
  *   npm run reminders:run            # exit 0 when nothing failed, 2 when something failed or is unknown
@@ -22,8 +22,10 @@ exitWith(async () => {
     const speech = new Speech({ zone: business.timeZone, locale: business.locale, clock: business.clock, businessName: business.name });
     const notifier = createNotifier({ config, settings, speech, store, clock: systemClock, logger });
     const summary = await notifier.worker.runUntilIdle();
+    // Closes the SMTP pool: its idle connections would otherwise hold the process open.
+    await notifier.stop();
     const counts = await notifier.outbox.counts();
-    console.log(JSON.stringify({ provider: notifier.provider ?? 'none', summary, counts }));
+    console.log(JSON.stringify({ provider: notifier.provider ?? 'none', emailProvider: notifier.emailProvider ?? 'none', summary, counts }));
     return summary.failed > 0 || summary.unknown > 0 ? 2 : 0;
   });
 });

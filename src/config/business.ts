@@ -213,6 +213,32 @@ const smsTemplates = z
   .strict()
   .default({});
 
+const channel = z.enum(['sms', 'email']);
+const channels = z.array(channel).min(1).max(2);
+
+const emailTemplate = z.object({ subject: z.string().optional(), text: z.string().optional() }).strict();
+
+/** E-mail wording and identity. Templates have the same placeholders as the SMS ones. */
+const emailSettings = z
+  .object({
+    /** Where customers' replies go (the salon's own inbox); the From address is SMTP_FROM. */
+    replyTo: z.email().optional(),
+    templates: z
+      .object({
+        booked: emailTemplate.optional(),
+        rescheduled: emailTemplate.optional(),
+        cancelled: emailTemplate.optional(),
+        reminder: emailTemplate.optional(),
+        staffBooked: emailTemplate.optional(),
+        staffRescheduled: emailTemplate.optional(),
+        staffCancelled: emailTemplate.optional(),
+      })
+      .strict()
+      .default({}),
+  })
+  .strict()
+  .prefault({});
+
 export const businessFileSchema = z
   .object({
     business: z
@@ -247,9 +273,20 @@ export const businessFileSchema = z
       .prefault({}),
     notifications: z
       .object({
+        /** Reminders by SMS (kept as it was before e-mail); `reminders` replaces it when present. */
         reminderOffsetsMinutes: z.array(z.number().int().positive()).default([1440, 60]),
+        /** Reminders per offset and channel, e.g. [{"minutesBefore": 1440, "channels": ["email"]}]. */
+        reminders: z
+          .array(z.object({ minutesBefore: z.number().int().positive(), channels }).strict())
+          .optional(),
+        /** Channels of the booked / rescheduled / cancelled messages. */
+        channels: z
+          .object({ booked: channels.default(['sms', 'email']), rescheduled: channels.default(['sms', 'email']), cancelled: channels.default(['sms', 'email']) })
+          .strict()
+          .prefault({}),
         notifyStaff: z.boolean().default(false),
         templates: smsTemplates,
+        email: emailSettings,
       })
       .strict()
       .prefault({}),

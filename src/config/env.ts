@@ -182,6 +182,24 @@ export const envSchema = z.object({
   SMS_RESEND_ON_UNKNOWN: bool(false),
   // --- end SMS (Telnyx) ---
 
+  // --- E-mail (SMTP) --- confirmations, invites and reminders; README "E-mail confirmations and invites".
+  // The outbox worker and its retry settings (SMS_WORKER_INTERVAL_MS, SMS_MAX_ATTEMPTS, ...) are shared.
+  /** smtp://user:pass@host:587 (STARTTLS) or smtps://user:pass@host:465. Unset (and no SMTP_HOST) = e-mails are recorded as skipped. */
+  SMTP_URL: optionalString,
+  SMTP_HOST: optionalString,
+  SMTP_PORT: int(587, 1, 65_535),
+  /** Implicit TLS (port 465); false = STARTTLS when offered. */
+  SMTP_SECURE: bool(false),
+  SMTP_USER: optionalString,
+  SMTP_PASS: optionalString,
+  /** Refuse to send unless the server upgrades to TLS (STARTTLS). */
+  SMTP_REQUIRE_TLS: bool(false),
+  /** The From of every e-mail, e.g. "Bookings <bookings@example.com>"; each business's reply-to is in its file. */
+  SMTP_FROM: z.string().min(3).default('Bookline <bookings@localhost>'),
+  /** Connection, greeting and inactivity timeout of one SMTP send. */
+  SMTP_TIMEOUT_MS: int(15_000, 500, 120_000),
+  // --- end E-mail (SMTP) ---
+
   // --- Platforms --- (src/platforms/*). An unset secret leaves that entry point OPEN: convenient in
   // development, never what you want on the internet.
   /** Telnyx account Ed25519 public key (base64, Mission Control > Keys & Credentials). Unset = unsigned requests accepted. */

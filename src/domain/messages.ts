@@ -60,6 +60,8 @@ export interface SuccessParams {
     customer: string;
     /** Set when the appointment starts inside the cancellation-notice window. */
     lockedInMinutes?: number | undefined;
+    /** The reminders that will actually go out (a channel without a sender configured sends none). */
+    reminders?: readonly { channel: 'sms' | 'email'; minutesBefore: number }[] | undefined;
   };
   CANCELLED: ApptRef;
   MOVED: ApptRef & { previous: number };

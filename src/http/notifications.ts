@@ -34,6 +34,7 @@ export function notificationsRouter(deps: Deps): Router {
     const nextDue = await notifier.outbox.nextDue();
     res.json({
       provider: notifier.provider ?? 'none (messages are skipped)',
+      emailProvider: notifier.emailProvider ?? 'none (e-mails are skipped)',
       counts: await notifier.outbox.counts(),
       nextDue: nextDue === undefined ? null : deps.speech.iso(nextDue),
       notifications: rows.map((r) => notifier.view(r)),

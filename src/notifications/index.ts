@@ -1,10 +1,15 @@
 /**
- * SMS confirmations and reminders: the outbox, the planner hooked into appointment changes, and
+ * SMS and e-mail confirmations and reminders: the outbox, the planner hooked into appointment changes, and
  * the worker that sends. One `Notifier` per store; `createNotifier` registers the planner as a
  * change listener, so from then on every booking, move and cancel writes its messages atomically.
  */
 import type { Deps } from '../deps.js';
+import type { Appointment } from '../domain/appointment.js';
+import type { Channel } from '../store/ports.js';
+import { reminderPlan } from './channels.js';
 import type { Outbox, OutboxRow } from './outbox.js';
+import { EmailTemplates } from './email/content.js';
+import { addressOf, type EmailSender, emailSenderFromEnv } from './email/smtp.js';
 import { MessagePlanner } from './planner.js';
 import { type SmsSender, smsSenderFromEnv } from './sender.js';
 import { Templates } from './templates.js';
@@ -15,7 +20,9 @@ export type NotifierDeps = Pick<Deps, 'config' | 'settings' | 'speech' | 'store'
 export interface NotifierOptions {
   /** Overrides the provider from env (tests: a TelnyxSender aimed at the local fake). null = none. */
   sender?: SmsSender | null;
-  worker?: Partial<Omit<WorkerOptions, 'outbox' | 'appointments' | 'sender' | 'clock' | 'logger'>>;
+  /** Overrides SMTP from env (tests: an SmtpSender aimed at a local smtp-server). null = none. */
+  emailSender?: EmailSender | null;
+  worker?: Partial<Omit<WorkerOptions, 'outbox' | 'appointments' | 'sender' | 'emailSender' | 'clock' | 'logger'>>;
 }
 
 export class Notifier {
@@ -23,6 +30,9 @@ export class Notifier {
   readonly worker: OutboxWorker;
   readonly planner: MessagePlanner;
   readonly provider: string | null;
+  /** 'smtp' when e-mail can go out, else null. */
+  readonly emailProvider: string | null;
+  private readonly emailSender: EmailSender | null;
   private readonly unsubscribe: () => void;
 
   constructor(
@@ -31,13 +41,21 @@ export class Notifier {
   ) {
     const sender = opts.sender !== undefined ? opts.sender : smsSenderFromEnv(deps.settings, deps.logger);
     this.provider = sender?.name ?? null;
+    const email = deps.config.notifications.email;
+    this.emailSender = opts.emailSender !== undefined ? opts.emailSender : emailSenderFromEnv(deps.settings, { replyTo: email.replyTo, logger: deps.logger });
+    this.emailProvider = this.emailSender?.name ?? null;
     this.outbox = deps.store.outbox;
-    this.planner = new MessagePlanner(deps, new Templates(deps.config));
+    this.planner = new MessagePlanner(
+      { ...deps, organizerEmail: email.replyTo ?? addressOf(deps.settings.SMTP_FROM) },
+      new Templates(deps.config),
+      new EmailTemplates(deps.config),
+    );
     const s = deps.settings;
     this.worker = new OutboxWorker({
       outbox: this.outbox,
       appointments: deps.store.appointments,
       sender,
+      emailSender: this.emailSender,
       clock: deps.clock,
       logger: deps.logger.child({ component: 'sms' }),
       sendTimeoutMs: s.SMS_SEND_TIMEOUT_MS,
@@ -46,20 +64,30 @@ export class Notifier {
       resendOnUnknown: s.SMS_RESEND_ON_UNKNOWN,
       ...opts.worker,
     });
-    this.unsubscribe = deps.store.onAppointmentChange((change, tx) => this.planner.onChange(change, tx.outbox));
+    this.unsubscribe = deps.store.onAppointmentChange((change, tx) => this.planner.onChange(change, tx));
   }
 
   /** Starts the in-process worker unless SMS_WORKER_INTERVAL_MS is 0 (cron-only setups). */
   start(): void {
     const interval = this.deps.settings.SMS_WORKER_INTERVAL_MS;
-    if (!this.provider) this.deps.logger.info('no SMS provider configured (TELNYX_API_KEY unset): messages are recorded as skipped');
+    if (!this.provider) this.deps.logger.info('no SMS provider configured (TELNYX_API_KEY unset): SMS are recorded as skipped');
+    if (!this.emailProvider) this.deps.logger.info('no SMTP server configured (SMTP_URL and SMTP_HOST unset): e-mails are recorded as skipped');
     if (interval > 0) this.worker.start(interval);
   }
 
-  /** Stops sending; with `detach`, also stops planning messages (a business context being replaced). */
+  /** Stops sending and closes the SMTP pool; with `detach`, also stops planning messages (a business context being replaced). */
   stop(opts: { detach?: boolean } = {}): Promise<void> {
     if (opts.detach) this.unsubscribe();
-    return this.worker.stop();
+    // After the last batch, so no send in flight loses its connection.
+    return this.worker.stop().finally(() => this.emailSender?.close());
+  }
+
+  /** The reminders this appointment will get, on channels that can actually send (for the booking's answer). */
+  remindersFor(a: Appointment): { channel: Channel; minutesBefore: number }[] {
+    const live: Record<Channel, boolean> = { sms: this.provider !== null, email: this.emailProvider !== null };
+    return reminderPlan(this.deps.config, a, this.deps.clock.now())
+      .filter((r) => live[r.channel])
+      .map(({ channel, minutesBefore }) => ({ channel, minutesBefore }));
   }
 
   /** A row as the admin API shows it: times in the business zone. */
@@ -70,8 +98,11 @@ export class Notifier {
       kind: r.kind,
       audience: r.audience,
       appointmentId: r.appointment_id,
+      channel: r.channel,
       to: r.to_phone,
+      subject: r.subject,
       body: r.body,
+      attachments: r.attachments_json ? (JSON.parse(r.attachments_json) as { filename: string }[]).map((a) => a.filename) : [],
       status: r.status,
       dueAt: iso(r.due_at),
       expiresAt: iso(r.expires_at),
@@ -92,5 +123,6 @@ export function createNotifier(deps: NotifierDeps, opts?: NotifierOptions): Noti
 }
 
 export type { Outbox, OutboxRow, OutboxStatus } from './outbox.js';
-export { OutboxWorker, SKIPPED_NO_PROVIDER } from './worker.js';
+export { OutboxWorker, SKIPPED_NO_PROVIDER, SKIPPED_NO_SMTP } from './worker.js';
+export { SmtpSender, type EmailSender } from './email/smtp.js';
 export { TelnyxSender, SendError, type SmsSender } from './sender.js';

@@ -3,6 +3,10 @@
  * the unit of work of the booking, move or cancel: the change and its messages commit
  * together or not at all. Nothing here does I/O beyond that database.
  *
+ * Every dedupe key starts with its channel: the SMS and the e-mail about one change are two
+ * messages. E-mails about a booking, a move or a cancellation carry a calendar invite whose
+ * SEQUENCE comes from the store (`invites`), bumped in this same transaction.
+ *
  * Reminder offsets are elapsed time ("1440 minutes before"), not wall-clock days: across a DST
  * change a 24-hour reminder lands at a different local hour than the appointment. That keeps
  * "24 h" and "1 h" the same kind of rule; docs/sms.md says so.
@@ -14,138 +18,160 @@ import type { Appointment } from '../domain/appointment.js';
 import type { Clock } from '../domain/clock.js';
 import { normalizePhone } from '../domain/phone.js';
 import type { Speech } from '../domain/speech.js';
-import type { AppointmentChange, NewMessage, OutboxRepo as Outbox } from '../store/ports.js';
+import type { AppointmentChange, Channel, NewMessage, Repos } from '../store/ports.js';
+import { channelsFor, reminderPlan } from './channels.js';
+import type { EmailTemplates, Invite } from './email/content.js';
 import type { TemplateName, Templates, TemplateValues } from './templates.js';
 
-const MINUTE = 60_000;
+/** The repositories of the change's own transaction that planning writes to. */
+export type PlannerTx = Pick<Repos, 'outbox' | 'invites'>;
+type Kind = Exclude<NewMessage['kind'], 'reminder' | 'callback'>;
 
 export interface PlannerDeps {
   config: BusinessConfig;
   speech: Speech;
   clock: Clock;
   logger: Logger;
+  /** The invite's ORGANIZER: the business's reply-to, else the From address. */
+  organizerEmail?: string | undefined;
 }
 
 export class MessagePlanner {
   private readonly businessPhone: string;
-  private readonly offsets: number[];
 
   constructor(
     private readonly deps: PlannerDeps,
     private readonly templates: Templates,
+    private readonly emails: EmailTemplates,
   ) {
     const { business } = deps.config;
     const parsed = business.phone ? parsePhoneNumberFromString(business.phone, business.phoneRegion.toUpperCase() as CountryCode) : undefined;
     this.businessPhone = parsed?.isPossible() ? (parsed.country === business.phoneRegion.toUpperCase() ? parsed.formatNational() : parsed.formatInternational()) : (business.phone ?? '');
-    this.offsets = [...new Set(deps.config.notifications.reminderOffsetsMinutes)].sort((a, b) => b - a);
   }
 
-  /** `outbox`: the outbox of the change's own transaction. */
-  async onChange(change: AppointmentChange, outbox: Outbox): Promise<void> {
+  async onChange(change: AppointmentChange, tx: PlannerTx): Promise<void> {
     const now = this.deps.clock.now();
     switch (change.kind) {
       case 'booked':
-        return this.booked(outbox, change.appointment, now);
+        return this.booked(tx, change.appointment, now);
       case 'rescheduled':
-        return this.rescheduled(outbox, change.appointment, change.previous, now);
+        return this.rescheduled(tx, change.appointment, change.previous, now);
       case 'cancelled':
-        return this.cancelled(outbox, change.appointment, now);
+        return this.cancelled(tx, change.appointment, now);
     }
   }
 
-  private async booked(outbox: Outbox, a: Appointment, now: number): Promise<void> {
-    await this.customer(outbox, a, 'booked', `${a.id}:booked`, now);
-    await this.staff(outbox, a, 'staffBooked', 'booked', `${a.id}:booked`, now);
-    await this.planReminders(outbox, a, now);
+  private async booked(tx: PlannerTx, a: Appointment, now: number): Promise<void> {
+    await this.customer(tx, a, 'booked', `${a.id}:booked`, now);
+    await this.staff(tx, a, 'staffBooked', 'booked', `${a.id}:booked`, now);
+    await this.planReminders(tx, a, now);
   }
 
-  private async rescheduled(outbox: Outbox, a: Appointment, previous: Appointment, now: number): Promise<void> {
+  private async rescheduled(tx: PlannerTx, a: Appointment, previous: Appointment, now: number): Promise<void> {
     // A move to another staff member is a new appointment id; the old id's reminders must stop too.
-    await outbox.cancelPendingReminders(previous.id, now);
-    if (previous.id !== a.id) await outbox.cancelPendingReminders(a.id, now);
+    await tx.outbox.cancelPendingReminders(previous.id, now);
+    if (previous.id !== a.id) await tx.outbox.cancelPendingReminders(a.id, now);
     // updatedAt makes each move its own message, even a move back to an earlier time.
     const key = `${a.id}:rescheduled:${previous.id}:${previous.start}->${a.start}@${a.updatedAt}`;
-    await this.customer(outbox, a, 'rescheduled', key, now, previous);
+    await this.customer(tx, a, 'rescheduled', key, now, previous);
     if (previous.staffId === a.staffId) {
-      await this.staff(outbox, a, 'staffRescheduled', 'rescheduled', key, now, previous);
+      await this.staff(tx, a, 'staffRescheduled', 'rescheduled', key, now, previous);
     } else {
-      await this.staff(outbox, previous, 'staffCancelled', 'cancelled', `${key}:from`, now);
-      await this.staff(outbox, a, 'staffBooked', 'booked', `${key}:to`, now);
+      await this.staff(tx, previous, 'staffCancelled', 'cancelled', `${key}:from`, now);
+      await this.staff(tx, a, 'staffBooked', 'booked', `${key}:to`, now);
     }
-    await this.planReminders(outbox, a, now);
+    await this.planReminders(tx, a, now);
   }
 
-  private async cancelled(outbox: Outbox, a: Appointment, now: number): Promise<void> {
-    await outbox.cancelPendingReminders(a.id, now);
-    await this.customer(outbox, a, 'cancelled', `${a.id}:cancelled`, now);
-    await this.staff(outbox, a, 'staffCancelled', 'cancelled', `${a.id}:cancelled`, now);
+  private async cancelled(tx: PlannerTx, a: Appointment, now: number): Promise<void> {
+    await tx.outbox.cancelPendingReminders(a.id, now);
+    await this.customer(tx, a, 'cancelled', `${a.id}:cancelled`, now);
+    await this.staff(tx, a, 'staffCancelled', 'cancelled', `${a.id}:cancelled`, now);
   }
 
-  /** One reminder per offset whose send time is still ahead; none for a time already past. */
-  private async planReminders(outbox: Outbox, a: Appointment, now: number): Promise<void> {
-    for (const offset of this.offsets) {
-      const dueAt = a.start - offset * MINUTE;
-      if (dueAt <= now) continue;
-      await outbox.enqueue(
+  /** One reminder per rule and channel whose send time is still ahead; none for a time already past. */
+  private async planReminders(tx: PlannerTx, a: Appointment, now: number): Promise<void> {
+    for (const r of reminderPlan(this.deps.config, a, now)) {
+      // Worded as of its send time, so "Tuesday, March 16" gets a year only when it needs one.
+      const values = this.values(a, r.dueAt);
+      await tx.outbox.enqueue(
         {
-          dedupeKey: `${a.id}:reminder:${offset}:${a.start}`,
+          dedupeKey: `${r.channel}:${a.id}:reminder:${r.minutesBefore}:${a.start}`,
           appointmentId: a.id,
           kind: 'reminder',
           audience: 'customer',
-          offsetMinutes: offset,
+          offsetMinutes: r.minutesBefore,
           appointmentStart: a.start,
-          to: a.customerPhone,
-          // Worded as of its send time, so "Tuesday, March 16" gets a year only when it needs one.
-          body: this.templates.render('reminder', this.values(a, dueAt)),
-          dueAt,
+          dueAt: r.dueAt,
           expiresAt: a.start,
+          ...this.content(r.channel, 'reminder', values, a),
         },
         now,
       );
     }
   }
 
-  private async customer(outbox: Outbox, a: Appointment, kind: Exclude<NewMessage['kind'], 'reminder' | 'callback'>, key: string, now: number, previous?: Appointment): Promise<void> {
-    await outbox.enqueue(
-      {
-        dedupeKey: `${key}:customer`,
-        appointmentId: a.id,
-        kind,
-        audience: 'customer',
-        appointmentStart: a.start,
-        to: a.customerPhone,
-        body: this.templates.render(kind, this.values(a, now, previous)),
-        dueAt: now,
-        // News about an appointment that has already started helps no one.
-        expiresAt: a.start,
-      },
-      now,
-    );
+  private async customer(tx: PlannerTx, a: Appointment, kind: Kind, key: string, now: number, previous?: Appointment): Promise<void> {
+    for (const channel of channelsFor(this.deps.config.notifications.channels[kind], a)) {
+      const dedupeKey = `${channel}:${key}:customer`;
+      // A replayed change plans nothing twice, and does not bump the invite's SEQUENCE either.
+      if (await tx.outbox.byKey(dedupeKey)) continue;
+      const values = this.values(a, now, previous);
+      const invite = channel === 'email' ? await this.invite(tx, a, kind, now, previous) : undefined;
+      await tx.outbox.enqueue(
+        {
+          dedupeKey,
+          appointmentId: a.id,
+          kind,
+          audience: 'customer',
+          appointmentStart: a.start,
+          dueAt: now,
+          // News about an appointment that has already started helps no one.
+          expiresAt: a.start,
+          ...this.content(channel, kind, values, a, invite),
+        },
+        now,
+      );
+    }
   }
 
-  private async staff(outbox: Outbox, a: Appointment, template: TemplateName, kind: Exclude<NewMessage['kind'], 'reminder'>, key: string, now: number, previous?: Appointment): Promise<void> {
+  private async invite(tx: PlannerTx, a: Appointment, kind: Kind, now: number, previous?: Appointment): Promise<Invite> {
+    const { uid, sequence } = await tx.invites.next(a.id, now, previous?.id);
+    const { config } = this.deps;
+    return {
+      method: kind === 'cancelled' ? 'CANCEL' : 'REQUEST',
+      uid,
+      sequence,
+      start: a.start,
+      end: a.end,
+      stamp: now,
+      organizer: { name: config.business.name, email: this.deps.organizerEmail ?? 'bookings@invalid' },
+      attendee: { name: a.customerName, email: a.customerEmail ?? '' },
+    };
+  }
+
+  /** The recipient and the wording of one message on one channel. */
+  private content(channel: Channel, template: TemplateName, values: TemplateValues, to: { customerPhone: string; customerEmail: string | null }, invite?: Invite) {
+    if (channel === 'sms') return { channel, to: to.customerPhone, body: this.templates.render(template, values) };
+    const e = this.emails.render(template, values, invite);
+    return { channel, to: to.customerEmail!.trim(), body: e.text, subject: e.subject, html: e.html, attachments: e.attachments };
+  }
+
+  /** The assigned staff member, when `notifyStaff` is on: by SMS to their phone, by e-mail to their address, or both. */
+  private async staff(tx: PlannerTx, a: Appointment, template: TemplateName, kind: Kind, key: string, now: number, previous?: Appointment): Promise<void> {
     if (!this.deps.config.notifications.notifyStaff) return;
     const member = this.deps.config.staff.find((s) => s.id === a.staffId);
-    if (!member?.phone) return;
-    const to = normalizePhone(member.phone, this.deps.config.business.phoneRegion);
-    if (!to) {
-      this.deps.logger.warn({ staff: member.id }, 'staff phone number is not a possible number; no SMS to them');
-      return;
+    if (!member) return;
+    const values = this.values(a, now, previous);
+    const common = { appointmentId: a.id, kind, audience: 'staff' as const, appointmentStart: a.start, dueAt: now, expiresAt: a.start };
+    if (member.phone) {
+      const to = normalizePhone(member.phone, this.deps.config.business.phoneRegion);
+      if (to) await tx.outbox.enqueue({ ...common, dedupeKey: `sms:${key}:staff:${member.id}`, ...this.content('sms', template, values, { customerPhone: to, customerEmail: null }) }, now);
+      else this.deps.logger.warn({ staff: member.id }, 'staff phone number is not a possible number; no SMS to them');
     }
-    await outbox.enqueue(
-      {
-        dedupeKey: `${key}:staff:${member.id}`,
-        appointmentId: a.id,
-        kind,
-        audience: 'staff',
-        appointmentStart: a.start,
-        to,
-        body: this.templates.render(template, this.values(a, now, previous)),
-        dueAt: now,
-        expiresAt: a.start,
-      },
-      now,
-    );
+    if (member.email?.trim()) {
+      await tx.outbox.enqueue({ ...common, dedupeKey: `email:${key}:staff:${member.id}`, ...this.content('email', template, values, { customerPhone: '', customerEmail: member.email }) }, now);
+    }
   }
 
   private values(a: Appointment, now: number, previous?: Appointment): TemplateValues {

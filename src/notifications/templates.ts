@@ -47,19 +47,20 @@ export class Templates {
       ...DEFAULTS,
       ...Object.fromEntries(Object.entries(custom).filter(([, v]) => typeof v === 'string' && v.trim() !== '')),
     };
-    for (const [name, text] of Object.entries(this.texts)) {
-      for (const m of text.matchAll(PLACEHOLDER_RE)) {
-        if (!(PLACEHOLDERS as readonly string[]).includes(m[1]!)) {
-          throw new ConfigError(
-            `Invalid configuration in ${config.source}:\n  - notifications.templates.${name}: unknown placeholder {${m[1]}}; use ${PLACEHOLDERS.map((p) => `{${p}}`).join(', ')}`,
-          );
-        }
-      }
-    }
+    for (const [name, text] of Object.entries(this.texts)) checkPlaceholders(text, `notifications.templates.${name}`, config.source);
   }
 
   render(name: TemplateName, values: TemplateValues): string {
     return renderTemplate(this.texts[name], values);
+  }
+}
+
+/** Stops start-up on a placeholder no message can fill: the operator hears it, not the customer. */
+export function checkPlaceholders(text: string, path: string, source: string): void {
+  for (const m of text.matchAll(PLACEHOLDER_RE)) {
+    if (!(PLACEHOLDERS as readonly string[]).includes(m[1]!)) {
+      throw new ConfigError(`Invalid configuration in ${source}:\n  - ${path}: unknown placeholder {${m[1]}}; use ${PLACEHOLDERS.map((p) => `{${p}}`).join(', ')}`);
+    }
   }
 }
 

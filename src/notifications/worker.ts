@@ -12,18 +12,22 @@ import { hostname } from 'node:os';
 import type { Logger } from 'pino';
 import type { Clock } from '../domain/clock.js';
 import { randomBase32hex } from '../domain/ids.js';
-import type { AppointmentRepo } from '../store/ports.js';
+import type { AppointmentRepo, MessageAttachment } from '../store/ports.js';
 import type { Outbox, OutboxRow } from './outbox.js';
+import type { EmailMessage, EmailSender } from './email/smtp.js';
 import { SendError, type SmsSender } from './sender.js';
 
 export const SKIPPED_NO_PROVIDER = 'skipped (no SMS provider)';
+export const SKIPPED_NO_SMTP = 'skipped (no SMTP server)';
 
 export interface WorkerOptions {
   outbox: Outbox;
   /** Reminders are checked against their appointment before they go. */
   appointments: Pick<AppointmentRepo, 'liveStart'>;
-  /** null = no provider configured: due rows are closed as skipped. */
+  /** The SMS sender; null = no provider configured: due SMS rows are closed as skipped. */
   sender: SmsSender | null;
+  /** The e-mail sender; null or absent = no SMTP server: due e-mail rows are closed as skipped. */
+  emailSender?: EmailSender | null;
   clock: Clock;
   logger: Logger;
   /** Lease owner name; unique per worker. */
@@ -66,9 +70,21 @@ function add(a: RunSummary, b: RunSummary): RunSummary {
   return out;
 }
 
+/** What the row holds, as the e-mail sender takes it; the row id makes the Message-ID stable across attempts. */
+function emailOf(row: OutboxRow): EmailMessage {
+  return {
+    to: row.to_phone,
+    subject: row.subject ?? '',
+    text: row.body,
+    html: row.html,
+    attachments: row.attachments_json ? (JSON.parse(row.attachments_json) as MessageAttachment[]) : [],
+    key: `${row.id}`,
+  };
+}
+
 export class OutboxWorker {
   readonly owner: string;
-  private readonly o: Required<Omit<WorkerOptions, 'sender' | 'owner'>> & { sender: SmsSender | null };
+  private readonly o: Required<Omit<WorkerOptions, 'sender' | 'emailSender' | 'owner'>> & { sender: SmsSender | null; emailSender: EmailSender | null };
   private timer: NodeJS.Timeout | undefined;
   private running: Promise<unknown> | undefined;
   private stopped = true;
@@ -82,6 +98,7 @@ export class OutboxWorker {
       outbox: opts.outbox,
       appointments: opts.appointments,
       sender: opts.sender,
+      emailSender: opts.emailSender ?? null,
       clock: opts.clock,
       logger: opts.logger,
       batchSize: opts.batchSize ?? 50,
@@ -107,7 +124,7 @@ export class OutboxWorker {
     const recovered = await outbox.recoverAbandoned(now, { resend: this.o.resendOnUnknown, maxAttempts: this.o.maxAttempts });
     summary.recovered = recovered.length;
     for (const r of recovered) {
-      logger.warn({ outboxId: r.id, kind: r.kind, status: r.status }, 'an SMS send was interrupted; its outcome is unknown');
+      logger.warn({ outboxId: r.id, kind: r.kind, status: r.status }, 'a send was interrupted; its outcome is unknown');
     }
 
     const rows = await outbox.claim(this.owner, now, this.o.leaseMs, this.o.batchSize);
@@ -161,8 +178,10 @@ export class OutboxWorker {
     if (!(await this.reminderStillValid(row))) {
       return (await outbox.finishUnsent(row.id, this.owner, 'cancelled', 'the appointment was cancelled or moved', clock.now())) ? 'stale' : 'lost';
     }
-    if (!this.o.sender) {
-      return (await outbox.finishUnsent(row.id, this.owner, 'skipped', SKIPPED_NO_PROVIDER, clock.now())) ? 'skipped' : 'lost';
+    const channel = this.channelOf(row);
+    if (!channel) {
+      const reason = row.channel === 'email' ? SKIPPED_NO_SMTP : SKIPPED_NO_PROVIDER;
+      return (await outbox.finishUnsent(row.id, this.owner, 'skipped', reason, clock.now())) ? 'skipped' : 'lost';
     }
     // The intent is durable before the request leaves: a crash from here on is an unknown outcome.
     const attempt = await outbox.beginAttempt(row.id, this.owner, clock.now(), this.o.leaseMs);
@@ -170,38 +189,48 @@ export class OutboxWorker {
 
     let providerId: string;
     try {
-      ({ providerId } = await this.o.sender.send({ to: row.to_phone, text: row.body }));
+      ({ providerId } = await channel.send());
     } catch (err) {
       const e = err instanceof SendError ? err : new SendError('unknown', String(err), { cause: err });
       const now = clock.now();
-      const log = { outboxId: row.id, kind: row.kind, attempt, outcome: e.outcome, error: e.message };
+      const log = { outboxId: row.id, kind: row.kind, channel: row.channel, attempt, outcome: e.outcome, error: e.message };
       if (e.outcome === 'rejected') {
-        logger.error(log, 'SMS rejected by the provider; not retrying');
+        logger.error(log, 'message rejected by the provider; not retrying');
         await outbox.markFailed(row.id, attempt, e.message, now);
         return 'failed';
       }
       const retry = attempt < this.o.maxAttempts && (e.outcome === 'not_sent' || this.o.resendOnUnknown);
       if (retry) {
         const dueAt = now + this.backoff(attempt);
-        logger.warn({ ...log, retryAt: dueAt }, 'SMS not sent; will retry');
+        logger.warn({ ...log, retryAt: dueAt }, 'message not sent; will retry');
         await outbox.markRetry(row.id, attempt, dueAt, e.message, now);
         return 'retrying';
       }
       if (e.outcome === 'unknown') {
-        logger.error(log, 'SMS outcome unknown; not resending (see GET /admin/notifications)');
+        logger.error(log, 'message outcome unknown; not resending (see GET /admin/notifications)');
         await outbox.markUnknown(row.id, attempt, e.message, now);
         return 'unknown';
       }
-      logger.error(log, 'SMS failed after the last attempt');
+      logger.error(log, 'message failed after the last attempt');
       await outbox.markFailed(row.id, attempt, `${e.message} (after ${attempt} attempts)`, now);
       return 'failed';
     }
-    if (!(await outbox.markSent(row.id, attempt, this.o.sender.name, providerId, clock.now()))) {
+    if (!(await outbox.markSent(row.id, attempt, channel.name, providerId, clock.now()))) {
       // Only possible when this send overran its lease AND another worker started a new attempt
       // (resend mode): the customer may get it twice. Loud, because the lease should prevent it.
-      logger.error({ outboxId: row.id, attempt, providerId }, 'SMS sent but a later attempt owns the row; possible duplicate');
+      logger.error({ outboxId: row.id, attempt, providerId }, 'message sent but a later attempt owns the row; possible duplicate');
     }
     return 'sent';
+  }
+
+  /** The sender for the row's channel, bound to the row; undefined when that channel has none. */
+  private channelOf(row: OutboxRow): { name: string; send: () => Promise<{ providerId: string }> } | undefined {
+    if (row.channel === 'email') {
+      const s = this.o.emailSender;
+      return s ? { name: s.name, send: () => s.send(emailOf(row)) } : undefined;
+    }
+    const s = this.o.sender;
+    return s ? { name: s.name, send: () => s.send({ to: row.to_phone, text: row.body }) } : undefined;
   }
 
   /** Runs `runUntilIdle` every `intervalMs` (never two at once) until `stop()`. */
@@ -211,9 +240,9 @@ export class OutboxWorker {
     const tick = () => {
       this.running = this.runUntilIdle()
         .then((s) => {
-          if (s.claimed || s.recovered) this.o.logger.info({ sms: s }, 'SMS outbox batch');
+          if (s.claimed || s.recovered) this.o.logger.info({ sms: s }, 'outbox batch');
         })
-        .catch((err: unknown) => this.o.logger.error({ err }, 'SMS outbox batch failed; will try again'))
+        .catch((err: unknown) => this.o.logger.error({ err }, 'outbox batch failed; will try again'))
         .finally(() => {
           this.running = undefined;
           if (!this.stopped) this.timer = setTimeout(tick, intervalMs).unref();

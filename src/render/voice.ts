@@ -78,6 +78,11 @@ export function duration(min: number): string {
   return `${h} hour${h > 1 ? 's' : ''}${m ? ` ${m} minutes` : ''}`;
 }
 
+/** "You'll get a reminder by e-mail 24 hours before and by text 1 hour before." */
+function reminderSentence(list: readonly { channel: 'sms' | 'email'; minutesBefore: number }[]): string {
+  return `You'll get a reminder ${andList(list.map((r) => `by ${r.channel === 'email' ? 'e-mail' : 'text'} ${duration(r.minutesBefore)} before`))}.`;
+}
+
 /** "(212) 555-0100", or undefined when the business has no phone. */
 function phone(c: VoiceContext): string | undefined {
   return c.business.phone ? formatPhone(c.business.phone, c.business.phoneRegion) : undefined;
@@ -357,7 +362,8 @@ export const VOICE: Renderer<VoiceContext> = {
   },
   NO_NEXT_AVAILABLE: (p) => `I don't see any opening for ${a(p.service)}${p.staff ? ` with ${p.staff}` : ''} in the next ${p.horizonDays} days. Would you like to leave a message instead?`,
   BOOKED: (p, c) => {
-    const done = `Booked: ${a(p.service)} with ${p.staff} on ${when(p.start, c)}, for ${p.customer}.`;
+    const booked = `Booked: ${a(p.service)} with ${p.staff} on ${when(p.start, c)}, for ${p.customer}.`;
+    const done = p.reminders?.length ? `${booked} ${reminderSentence(p.reminders)}` : booked;
     if (p.lockedInMinutes === undefined) return done;
     return `${done} As it's within ${duration(p.lockedInMinutes)}, any change needs a call to ${phone(c) ?? c.business.name}.`;
   },

@@ -156,6 +156,15 @@ export interface CallLogRepo {
 export type OutboxStatus = 'pending' | 'sending' | 'sent' | 'failed' | 'unknown' | 'cancelled' | 'skipped' | 'expired';
 export const OUTBOX_STATUSES: readonly OutboxStatus[] = ['pending', 'sending', 'sent', 'failed', 'unknown', 'cancelled', 'skipped', 'expired'];
 export type MessageKind = 'booked' | 'rescheduled' | 'cancelled' | 'reminder' | 'callback';
+export type Channel = 'sms' | 'email';
+export const CHANNELS: readonly Channel[] = ['sms', 'email'];
+
+/** A file sent with an e-mail (the .ics invite); `content` is text. */
+export interface MessageAttachment {
+  filename: string;
+  contentType: string;
+  content: string;
+}
 
 export interface NewMessage {
   /** Same key = same message: a second enqueue is ignored (or revives a cancelled reminder). */
@@ -163,10 +172,17 @@ export interface NewMessage {
   appointmentId: string | null;
   kind: MessageKind;
   audience: 'customer' | 'staff';
+  /** Absent = 'sms'. */
+  channel?: Channel;
   offsetMinutes?: number | null;
   appointmentStart?: number | null;
+  /** A phone number (sms) or an address (email). */
   to: string;
+  /** The SMS text, or the plain-text part of an e-mail. */
   body: string;
+  subject?: string | null;
+  html?: string | null;
+  attachments?: MessageAttachment[] | null;
   dueAt: number;
   /** Not sent at or after this instant (a reminder once the appointment has started). */
   expiresAt?: number | null;
@@ -180,8 +196,14 @@ export interface OutboxRow {
   audience: 'customer' | 'staff';
   offset_minutes: number | null;
   appointment_start_ms: number | null;
+  channel: Channel;
+  /** The recipient in the row's channel: a phone number or an e-mail address. */
   to_phone: string;
   body: string;
+  subject: string | null;
+  html: string | null;
+  /** JSON of MessageAttachment[], or null. */
+  attachments_json: string | null;
   status: OutboxStatus;
   due_at: number;
   expires_at: number | null;
@@ -218,6 +240,16 @@ export interface OutboxRepo {
   counts(): Promise<Record<OutboxStatus, number>>;
   nextDue(): Promise<number | undefined>;
   list(opts: { status?: OutboxStatus | undefined; limit: number; before?: number | undefined }): Promise<OutboxRow[]>;
+}
+
+/** The iCalendar identity of an appointment's invites. */
+export interface InviteRepo {
+  /**
+   * The UID and the next SEQUENCE for an invite about this appointment (0 for the first). A move
+   * to another staff member gives the appointment a new id: `inheritFrom` carries the old id's UID
+   * over, so the customer's calendar updates the event instead of adding a second one.
+   */
+  next(appointmentId: string, now: number, inheritFrom?: string): Promise<{ uid: string; sequence: number }>;
 }
 
 /** Telnyx call_control_id -> caller number, as reported at call start. */
@@ -319,6 +351,7 @@ export interface Repos {
   idempotency: IdempotencyRepo;
   calls: CallLogRepo;
   outbox: OutboxRepo;
+  invites: InviteRepo;
   callContext: CallContextRepo;
   rateLimits: RateLimitRepo;
 }

@@ -52,7 +52,7 @@ export const bookAppointment = defineTool({
     const notice = deps.config.booking.cancellationNoticeMinutes;
     const lockedIn = notice > 0 && appt.start - deps.clock.now() < notice * MINUTE ? notice : undefined;
     return {
-      say: msg('BOOKED', { ...apptRef(deps, appt), customer: appt.customerName, lockedInMinutes: lockedIn }),
+      say: msg('BOOKED', { ...apptRef(deps, appt), customer: appt.customerName, lockedInMinutes: lockedIn, reminders: deps.notifier?.remindersFor(appt) }),
       data: { appointment: appointmentView(deps, appt) },
     };
   },

@@ -74,7 +74,7 @@ describe('planning messages on booking', () => {
     expect((await d.notifier.outbox.counts()).pending).toBe(3);
     // Even if the planner ran twice for the same change, the dedupe keys absorb it.
     const appt = (await d.store.appointments.get(first))!;
-    await d.store.withTransaction((tx) => d.notifier.planner.onChange({ kind: 'booked', appointment: appt }, tx.outbox));
+    await d.store.withTransaction((tx) => d.notifier.planner.onChange({ kind: 'booked', appointment: appt }, tx));
     expect((await d.notifier.outbox.counts()).pending).toBe(3);
   });
 

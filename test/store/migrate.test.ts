@@ -48,7 +48,8 @@ describe('migrations', () => {
     expect(await biz.appointments.byRequestKey('book:k')).toMatchObject({ id: 'apt_old' });
     expect(await biz.calendarEvents.byAppointment('apt_old')).toEqual({ id: 'ev_apt_old', status: 'confirmed' });
     expect(await biz.idempotency.peek('book:k')).toEqual({ state: 'done', resultJson: '{"ok":true}', sameArgs: true });
-    expect((await biz.outbox.byKey('apt_old:booked:customer'))?.status).toBe('sent');
+    // The channel joined every dedupe key (migration email 1); the old row is an SMS.
+    expect(await biz.outbox.byKey('sms:apt_old:booked:customer')).toMatchObject({ status: 'sent', channel: 'sms' });
     expect((await biz.calls.list(10)).map((r) => r.tool)).toEqual(['book_appointment']);
     expect(await biz.callContext.callerOf('cc-1', 2, 1000)).toBe('+12125550100');
     // Another business sees none of it.

@@ -31,6 +31,7 @@ import type {
   IdempotencyRepo,
   NewAppointment,
   NewMessage,
+  InviteRepo,
   OutboxRepo,
   OutboxRow,
   OutboxStatus,
@@ -92,6 +93,7 @@ function makeRepos(scope: Scope, ex: Executor, atomic: Atomic | null): TxRepos {
     idempotency: undefined as unknown as IdempotencyRepo,
     calls: new CallLog(scope, ex),
     outbox: undefined as unknown as OutboxRepo,
+    invites: undefined as unknown as InviteRepo,
     callContext: new CallContext(scope.biz, ex),
     rateLimits: undefined as unknown as RateLimitRepo,
   };
@@ -101,6 +103,7 @@ function makeRepos(scope: Scope, ex: Executor, atomic: Atomic | null): TxRepos {
   self.callbacks = new Callbacks(scope.biz, ex, inTx);
   self.outbox = new Outbox(scope.biz, ex, inTx, scope.driver.dialect);
   self.rateLimits = new RateLimits(scope.biz, inTx);
+  self.invites = new Invites(scope.biz, inTx);
   return self;
 }
 
@@ -633,20 +636,38 @@ class Outbox implements OutboxRepo {
   enqueue(m: NewMessage, now: number): Promise<EnqueueResult> {
     return this.atomic(async ({ ex }) => {
       const inserted = await ex.run(
-        `INSERT INTO sms_outbox (business_id, dedupe_key, appointment_id, kind, audience, offset_minutes, appointment_start_ms, to_phone, body,
-           status, due_at, expires_at, created_at, updated_at)
-         VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, 'pending', ?, ?, ?, ?)
+        `INSERT INTO sms_outbox (business_id, dedupe_key, appointment_id, kind, audience, channel, offset_minutes, appointment_start_ms, to_phone, body,
+           subject, html, attachments_json, status, due_at, expires_at, created_at, updated_at)
+         VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, 'pending', ?, ?, ?, ?)
          ON CONFLICT (business_id, dedupe_key) DO NOTHING`,
-        [this.biz, m.dedupeKey, m.appointmentId, m.kind, m.audience, m.offsetMinutes ?? null, m.appointmentStart ?? null, m.to, m.body, m.dueAt, m.expiresAt ?? null, now, now],
+        [
+          this.biz,
+          m.dedupeKey,
+          m.appointmentId,
+          m.kind,
+          m.audience,
+          m.channel ?? 'sms',
+          m.offsetMinutes ?? null,
+          m.appointmentStart ?? null,
+          m.to,
+          m.body,
+          m.subject ?? null,
+          m.html ?? null,
+          m.attachments?.length ? JSON.stringify(m.attachments) : null,
+          m.dueAt,
+          m.expiresAt ?? null,
+          now,
+          now,
+        ],
       );
       if (inserted === 1) return 'inserted';
       // A reminder cancelled by a move comes back if the appointment moves back to the same time:
       // same key, same text, and it was never sent. Any other state (sent above all) is final.
       const revived = await ex.run(
-        `UPDATE sms_outbox SET status = 'pending', body = ?, to_phone = ?, due_at = ?, expires_at = ?,
+        `UPDATE sms_outbox SET status = 'pending', body = ?, subject = ?, html = ?, attachments_json = ?, to_phone = ?, due_at = ?, expires_at = ?,
            attempts = 0, lease_owner = NULL, lease_until = NULL, last_error = NULL, updated_at = ?
          WHERE business_id = ? AND dedupe_key = ? AND status = 'cancelled'`,
-        [m.body, m.to, m.dueAt, m.expiresAt ?? null, now, this.biz, m.dedupeKey],
+        [m.body, m.subject ?? null, m.html ?? null, m.attachments?.length ? JSON.stringify(m.attachments) : null, m.to, m.dueAt, m.expiresAt ?? null, now, this.biz, m.dedupeKey],
       );
       return revived === 1 ? 'revived' : 'exists';
     });
@@ -953,6 +974,32 @@ class Callbacks implements CallbackRepo {
       [now, now, this.biz, now],
     );
     return rows.map(callbackFrom).sort((a, b) => a.dueAt - b.dueAt);
+  }
+}
+
+// ---------------------------------------------------------------- invites
+
+class Invites implements InviteRepo {
+  constructor(
+    private readonly biz: string,
+    private readonly atomic: Atomic,
+  ) {}
+
+  next(appointmentId: string, now: number, inheritFrom?: string): Promise<{ uid: string; sequence: number }> {
+    return this.atomic(async ({ ex }) => {
+      const from = inheritFrom && inheritFrom !== appointmentId
+        ? await ex.get<{ uid: string; sequence: number }>('SELECT uid, sequence FROM invites WHERE business_id = ? AND appointment_id = ?', [this.biz, inheritFrom])
+        : undefined;
+      const uid = from?.uid ?? `${appointmentId}@bookline`;
+      const first = from ? Number(from.sequence) + 1 : 0;
+      const r = await ex.get<{ uid: string; sequence: number }>(
+        `INSERT INTO invites (business_id, appointment_id, uid, sequence, updated_at) VALUES (?, ?, ?, ?, ?)
+         ON CONFLICT (business_id, appointment_id) DO UPDATE SET sequence = invites.sequence + 1, updated_at = excluded.updated_at
+         RETURNING uid, sequence`,
+        [this.biz, appointmentId, uid, first, now],
+      );
+      return { uid: r!.uid, sequence: Number(r!.sequence) };
+    });
   }
 }
 
