@@ -45,6 +45,11 @@ export class FakeSmtp {
         });
       },
     });
+    // A client killed mid-send (the SIGKILL test) resets its connection; smtp-server reports that
+    // as a server 'error', which unhandled would fail the whole run.
+    this.server.on('error', (err: NodeJS.ErrnoException) => {
+      if (err.code !== 'ECONNRESET') throw err;
+    });
     await new Promise<void>((resolve) => this.server!.listen(0, '127.0.0.1', resolve));
     this.port = (this.server.server.address() as AddressInfo).port;
     return this;
