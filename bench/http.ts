@@ -13,7 +13,6 @@
  */
 import { type ChildProcess, execFileSync, spawn } from 'node:child_process';
 import { existsSync, mkdtempSync, readdirSync, readFileSync, rmSync } from 'node:fs';
-import { createServer } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { performance } from 'node:perf_hooks';
@@ -22,7 +21,7 @@ import Database from 'better-sqlite3';
 import { DateTime } from 'luxon';
 import { loadBusinessConfig } from '../src/config/business.js';
 import { summarizeProfile, type ProfileSummary } from './profile.js';
-import { BENCH_CONFIG, DistinctSlots, phoneFor, sig, summarize } from './util.js';
+import { BENCH_CONFIG, DistinctSlots, freePort, phoneFor, sig, summarize } from './util.js';
 
 export interface LoadFigures {
   requestsPerSec: number;
@@ -80,18 +79,6 @@ export interface TargetRow {
 }
 
 const ROOT = process.cwd();
-
-async function freePort(): Promise<number> {
-  return new Promise((resolve, reject) => {
-    const s = createServer();
-    s.unref();
-    s.on('error', reject);
-    s.listen(0, '127.0.0.1', () => {
-      const { port } = s.address() as { port: number };
-      s.close(() => resolve(port));
-    });
-  });
-}
 
 interface Child {
   proc: ChildProcess;

@@ -13,7 +13,6 @@
  */
 import { type ChildProcess, spawn } from 'node:child_process';
 import { mkdtempSync, rmSync } from 'node:fs';
-import { createServer } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { performance } from 'node:perf_hooks';
@@ -29,7 +28,7 @@ import { randomIds } from '../src/domain/ids.js';
 import { makeDeps } from '../src/deps.js';
 import { type BusinessStore, openStore, type Store } from '../src/store/index.js';
 import { runTool } from '../src/tools/registry.js';
-import { BENCH_CONFIG, DistinctSlots, phoneFor, sig, summarize } from './util.js';
+import { BENCH_CONFIG, DistinctSlots, freePort, phoneFor, sig, summarize } from './util.js';
 
 const PG_URL = process.env.BOOKLINE_TEST_DATABASE_URL ?? 'postgres://postgres@127.0.0.1:5432/test';
 const MINUTE = 60_000;
@@ -169,18 +168,6 @@ async function inProcess(kind: 'sqlite' | 'postgres', businesses: number, quick:
     await db?.drop();
     rmSync(dir, { recursive: true, force: true });
   }
-}
-
-async function freePort(): Promise<number> {
-  return new Promise((resolve, reject) => {
-    const s = createServer();
-    s.unref();
-    s.on('error', reject);
-    s.listen(0, '127.0.0.1', () => {
-      const { port } = s.address() as { port: number };
-      s.close(() => resolve(port));
-    });
-  });
 }
 
 async function startServer(env: Record<string, string>): Promise<{ proc: ChildProcess; port: number }> {

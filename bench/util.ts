@@ -1,4 +1,5 @@
 /** Small shared pieces for the benchmark sections: seeded randomness, statistics, distinct booking slots. */
+import { createServer } from 'node:net';
 import { DateTime } from 'luxon';
 import { seededRandom } from '../test/support/random.js';
 
@@ -89,3 +90,16 @@ export const isQuick = (argv: readonly string[]) => argv.includes('--quick');
 
 /** Seeded PRNG so every run generates the same calendars. */
 export const prng = seededRandom;
+
+/** A port nothing listens on right now, for a child server. */
+export async function freePort(): Promise<number> {
+  return new Promise((resolve, reject) => {
+    const s = createServer();
+    s.unref();
+    s.on('error', reject);
+    s.listen(0, '127.0.0.1', () => {
+      const { port } = s.address() as { port: number };
+      s.close(() => resolve(port));
+    });
+  });
+}
