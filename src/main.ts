@@ -2,6 +2,7 @@
 import { createApp } from './app.js';
 import { releaseStaleReservations } from './booking/recovery.js';
 import { sweepOverdue } from './callbacks/service.js';
+import { declineUnconfirmed } from './booking/lifecycle.js';
 import { loadDefaultBusiness, openRuntime } from './bootstrap.js';
 import { ConfigError } from './config/business.js';
 import { isLocalBaseUrl, localBaseUrl, readEnv } from './config/env.js';
@@ -61,13 +62,14 @@ async function main(): Promise<void> {
       .finally(() => (sweeping = false));
   }, settings.TOOL_DEADLINE_MS);
   sweeper.unref();
-  // Overdue callbacks: each instance sweeps, and the store makes sure each callback is escalated once.
+  // Overdue callbacks and bookings nobody confirmed in time: each instance sweeps, and the store's
+  // compare-and-set makes sure each is escalated or declined once.
   let checking = false;
   const checkOverdue = () => {
     if (checking) return;
     checking = true;
-    Promise.all(businesses().map((d) => sweepOverdue(d)))
-      .catch((err: unknown) => logger.error({ err }, 'overdue callback sweep failed'))
+    Promise.all(businesses().map((d) => Promise.all([sweepOverdue(d), declineUnconfirmed(d)])))
+      .catch((err: unknown) => logger.error({ err }, 'overdue callback / unconfirmed booking sweep failed'))
       .finally(() => (checking = false));
   };
   const overdueCheck = settings.CALLBACK_SWEEP_INTERVAL_MS > 0 ? setInterval(checkOverdue, settings.CALLBACK_SWEEP_INTERVAL_MS) : undefined;

@@ -9,7 +9,7 @@ import { TimeZone } from '../domain/zone.js';
 import type { CalendarEventInput, FreeBusyResult, Interval } from '../calendar/provider.js';
 import type { ServiceConfig, StaffConfig } from '../config/business.js';
 import type { Deps } from '../deps.js';
-import type { Appointment } from '../domain/appointment.js';
+import type { Appointment, LiveStatus } from '../domain/appointment.js';
 import type { NewAppointment } from '../store/ports.js';
 import { eligibleStaff, normalizeName, staffCannotDo } from '../domain/catalog.js';
 import { BookingError, CalendarUnavailableError, NotFoundError } from '../domain/errors.js';
@@ -17,6 +17,7 @@ import type { ApptRef } from '../domain/messages.js';
 import { type Slot, type StartCheck, type TimeOfDay, bookingWindow, checkStart, findSlots } from '../slots/engine.js';
 import { subtractIntervals } from '../slots/intervals.js';
 import { serviceTiming } from '../slots/rules.js';
+import { confirmationDeadline } from './lifecycle.js';
 
 const MINUTE = 60_000;
 const DAY = 86_400_000;
@@ -174,7 +175,7 @@ export async function book(deps: Deps, input: BookInput, signal?: AbortSignal): 
     // The idempotency record and the appointment are two commits; a crash between them must not
     // turn the platform's retry into a second booking.
     const earlier = await deps.store.appointments.byRequestKey(input.requestKey);
-    if (earlier?.status === 'confirmed') return earlier;
+    if (earlier?.status === 'confirmed' || earlier?.status === 'awaiting_confirmation') return earlier;
     if (earlier?.status === 'pending') {
       if (earlier.createdAt > deps.clock.now() - 2 * deps.settings.TOOL_DEADLINE_MS) throw new CalendarUnavailableError('BOOKING_STILL_SAVING');
       await releaseReservation(deps, earlier);
@@ -221,6 +222,7 @@ export async function book(deps: Deps, input: BookInput, signal?: AbortSignal): 
             notes: input.notes ?? null,
             source: input.source ?? null,
             requestKey: input.requestKey ?? null,
+            status: service.requiresConfirmation ? 'awaiting_confirmation' : 'confirmed',
           },
           true,
           signal,
@@ -255,6 +257,8 @@ interface NewBooking {
   source: string | null;
   requestKey?: string | null;
   rescheduledFrom?: string;
+  /** What the booking is once written: awaiting staff when the service (or the moved booking) needs it. */
+  status: LiveStatus;
 }
 
 /**
@@ -314,7 +318,7 @@ async function writeBooking(deps: Deps, b: NewBooking, announce: boolean, signal
           // violation has already aborted it).
           if (!(await tx.appointments.reserve(appointment, deps.clock.now()))) throw taken;
           const { eventId } = await local(tx.calendarEvents, event);
-          return tx.appointments.confirm(id, eventId, deps.clock.now(), announce);
+          return tx.appointments.confirm(id, eventId, deps.clock.now(), announce, b.status);
         },
         { durable: false },
       );
@@ -336,7 +340,7 @@ async function writeBooking(deps: Deps, b: NewBooking, announce: boolean, signal
     await removeOrphan(deps, b.staff.calendarId, id);
     throw err instanceof BookingError ? err : new CalendarUnavailableError('CALENDAR_UNAVAILABLE', { cause: err });
   }
-  return deps.store.appointments.confirm(id, eventId, deps.clock.now(), announce);
+  return deps.store.appointments.confirm(id, eventId, deps.clock.now(), announce, b.status);
 }
 
 /**
@@ -365,7 +369,7 @@ async function removeOrphan(deps: Deps, calendarId: string, appointmentId: strin
 export function apptRef(deps: Deps, a: Appointment): ApptRef {
   const service = deps.config.services.find((s) => s.id === a.serviceId);
   const staff = deps.config.staff.find((s) => s.id === a.staffId);
-  return { service: service?.name ?? 'appointment', staff: staff?.name ?? 'our team', start: a.start };
+  return { service: service?.name ?? 'appointment', staff: staff?.name ?? 'our team', start: a.start, ...(a.status === 'awaiting_confirmation' && { awaiting: true }) };
 }
 
 /** The caller's appointment to act on: by id, or the only upcoming one; several -> ask which. */
@@ -467,6 +471,8 @@ export async function reschedule(deps: Deps, phone: string, appointmentId: strin
           notes: appt.notes,
           source: appt.source,
           rescheduledFrom: appt.id,
+          // A move does not confirm anything: a request moved to another person still awaits one.
+          status: appt.status === 'awaiting_confirmation' ? 'awaiting_confirmation' : 'confirmed',
         },
         false,
         signal,
@@ -504,6 +510,8 @@ export interface AppointmentView {
   spoken: string;
   customer: { name: string; phone: string; email: string | null };
   notes: string | null;
+  /** Awaiting confirmation: when it is declined by itself if nobody confirms it. */
+  confirm_by?: string;
 }
 
 export function appointmentView(deps: Deps, a: Appointment): AppointmentView {
@@ -519,5 +527,6 @@ export function appointmentView(deps: Deps, a: Appointment): AppointmentView {
     spoken: deps.speech.dateTime(a.start, deps.clock.now()),
     customer: { name: a.customerName, phone: a.customerPhone, email: a.customerEmail },
     notes: a.notes,
+    ...(a.status === 'awaiting_confirmation' && { confirm_by: deps.speech.iso(confirmationDeadline(deps, a)) }),
   };
 }

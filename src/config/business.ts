@@ -126,6 +126,12 @@ const service = z
     staff: z.array(id).default([]),
     description: z.string().default(''),
     price: z.string().optional(),
+    /**
+     * Staff confirm each booking of this service before it counts: it holds its slot meanwhile, the
+     * caller hears that it awaits confirmation, and it is declined by itself after
+     * booking.confirmationTimeoutMinutes (or at its start, whichever comes first).
+     */
+    requiresConfirmation: z.boolean().default(false),
   })
   .strict();
 
@@ -209,6 +215,8 @@ const smsTemplates = z
     cancelled: z.string().optional(),
     reminder: z.string().optional(),
     staffBooked: z.string().optional(),
+    requested: z.string().optional(),
+    declined: z.string().optional(),
   })
   .strict()
   .default({});
@@ -232,6 +240,9 @@ const emailSettings = z
         staffBooked: emailTemplate.optional(),
         staffRescheduled: emailTemplate.optional(),
         staffCancelled: emailTemplate.optional(),
+        requested: emailTemplate.optional(),
+        declined: emailTemplate.optional(),
+        staffRequested: emailTemplate.optional(),
       })
       .strict()
       .default({}),
@@ -268,6 +279,8 @@ export const businessFileSchema = z
         maxUpcomingPerPhone: z.number().int().min(0).default(0),
         /** No-shows after which a phone can no longer book by phone, only by calling the business (0 = no limit). */
         maxNoShowsPerPhone: z.number().int().min(0).default(0),
+        /** A booking awaiting staff confirmation is declined automatically after this long. */
+        confirmationTimeoutMinutes: z.number().int().min(5).max(14 * 24 * 60).default(24 * 60),
       })
       .strict()
       .prefault({}),

@@ -1,4 +1,12 @@
-export type AppointmentStatus = 'pending' | 'confirmed' | 'cancelled' | 'completed' | 'no_show';
+/**
+ * `pending`: a reservation whose calendar write is in flight (never shown as booked).
+ * `awaiting_confirmation`: booked for a service staff must confirm; holds its slot until they
+ * confirm or decline it, or it is declined automatically.
+ */
+export type AppointmentStatus = 'pending' | 'awaiting_confirmation' | 'confirmed' | 'cancelled' | 'completed' | 'no_show';
+/** Statuses that are the caller's upcoming appointment: it can be listed, moved and cancelled. */
+export const LIVE_STATUSES = ['awaiting_confirmation', 'confirmed'] as const;
+export type LiveStatus = (typeof LIVE_STATUSES)[number];
 /** What staff may mark once the start has passed; `confirmed` again undoes a no-show mark. */
 export type AppointmentOutcome = 'completed' | 'no_show' | 'confirmed';
 

@@ -11,6 +11,8 @@ export interface ApptRef {
   service: string;
   staff: string;
   start: number;
+  /** Still waiting for staff to confirm it. */
+  awaiting?: boolean | undefined;
 }
 
 /** The argument a message is about (tool argument names, e.g. "customer_phone"). */
@@ -63,6 +65,8 @@ export interface SuccessParams {
     /** The reminders that will actually go out (a channel without a sender configured sends none). */
     reminders?: readonly { channel: 'sms' | 'email'; minutesBefore: number }[] | undefined;
   };
+  /** Booked for a service staff confirm first: the time is held, not yet booked. */
+  BOOKING_REQUESTED: ApptRef & { customer: string; business: string };
   CANCELLED: ApptRef;
   MOVED: ApptRef & { previous: number };
   MOVE_UNCHANGED: ApptRef;

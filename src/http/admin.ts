@@ -4,7 +4,7 @@
  */
 import { type Request, type Response, Router } from 'express';
 import { z } from 'zod';
-import { markOutcome } from '../booking/lifecycle.js';
+import { decideBooking, markOutcome } from '../booking/lifecycle.js';
 import { appointmentView } from '../booking/service.js';
 import { embeddedCalendarOf } from '../calendar/staff.js';
 import type { Deps } from '../deps.js';
@@ -17,7 +17,8 @@ import { requireKey } from './auth.js';
 
 const outcomeBody = z
   .object({
-    status: z.enum(['completed', 'no_show', 'confirmed']),
+    /** `confirmed` / `declined` answer a booking awaiting confirmation; the rest mark what happened after the start. */
+    status: z.enum(['completed', 'no_show', 'confirmed', 'declined']),
     by: z.string().trim().min(1).max(100),
     notes: z.string().trim().max(1000).optional(),
   })
@@ -35,6 +36,10 @@ const blockBody = z
 /** `Authorization: Bearer $ADMIN_API_KEY`, or 404 when no key is configured. Shared by every /admin router. */
 export function requireAdmin(deps: Deps) {
   return requireKey(deps.settings.ADMIN_API_KEY, 'Admin endpoints are disabled: set ADMIN_API_KEY to enable them.');
+}
+
+async function historyOf(deps: Deps, id: string) {
+  return (await deps.store.appointments.outcomeHistory(id)).map((e) => ({ at: deps.speech.iso(e.at), from: e.fromStatus, to: e.toStatus, by: e.actor, notes: e.notes }));
 }
 
 export function adminRouter(deps: Deps): Router {
@@ -71,16 +76,31 @@ export function adminRouter(deps: Deps): Router {
       res.status(400).json({ error: body.error.issues.map((i) => `${i.path.join('.') || 'body'}: ${i.message}`).join('; ') });
       return;
     }
-    const out = await markOutcome(deps, req.params.id, body.data.status, body.data.by, body.data.notes ?? null);
+    const { status, by, notes } = body.data;
+    const current = await deps.store.appointments.get(req.params.id);
+    if (current?.status === 'awaiting_confirmation' || status === 'declined') {
+      if (status !== 'confirmed' && status !== 'declined') {
+        res.status(409).json({ error: `a booking awaiting confirmation can be confirmed or declined, not marked ${status}`, status: current?.status, allowed: ['confirmed', 'declined'] });
+        return;
+      }
+      const decided = await decideBooking(deps, req.params.id, status, by, notes ?? null);
+      if (!decided.ok) {
+        if (decided.reason === 'not_found') res.status(404).json({ error: 'no such appointment' });
+        else res.status(409).json({ error: `a ${decided.status} appointment is not awaiting confirmation`, status: decided.status });
+        return;
+      }
+      res.json({ appointment: appointmentView(deps, decided.appointment), history: await historyOf(deps, decided.appointment.id) });
+      return;
+    }
+    const out = await markOutcome(deps, req.params.id, status, by, notes ?? null);
     if (!out.ok) {
       if (out.reason === 'not_found') res.status(404).json({ error: 'no such appointment' });
       else if (out.reason === 'not_started') res.status(409).json({ error: `it has not started yet: it starts ${deps.speech.dateTime(out.start, deps.clock.now())}` });
-      else res.status(409).json({ error: `a ${out.from} appointment cannot become ${body.data.status}`, status: out.from, allowed: out.allowed });
+      else res.status(409).json({ error: `a ${out.from} appointment cannot become ${status}`, status: out.from, allowed: out.allowed });
       return;
     }
     const appt = (await deps.store.appointments.get(out.appointmentId))!;
-    const history = (await deps.store.appointments.outcomeHistory(appt.id)).map((e) => ({ at: deps.speech.iso(e.at), from: e.fromStatus, to: e.toStatus, by: e.actor, notes: e.notes }));
-    res.json({ appointment: appointmentView(deps, appt), history, customer_no_shows: out.noShows });
+    res.json({ appointment: appointmentView(deps, appt), history: await historyOf(deps, appt.id), customer_no_shows: out.noShows });
   });
 
   const embedded = embeddedCalendarOf(deps.calendar);

@@ -58,10 +58,16 @@ export class MessagePlanner {
         return this.rescheduled(tx, change.appointment, change.previous, now);
       case 'cancelled':
         return this.cancelled(tx, change.appointment, now);
+      case 'confirmed':
+        // Staff said yes: from the customer's side this is the booking, with its invite and reminders.
+        return this.booked(tx, change.appointment, now);
+      case 'declined':
+        return this.declined(tx, change.appointment, now);
     }
   }
 
   private async booked(tx: PlannerTx, a: Appointment, now: number): Promise<void> {
+    if (a.status === 'awaiting_confirmation') return this.requested(tx, a, now);
     await this.customer(tx, a, 'booked', `${a.id}:booked`, now);
     await this.staff(tx, a, 'staffBooked', 'booked', `${a.id}:booked`, now);
     await this.planReminders(tx, a, now);
@@ -89,8 +95,24 @@ export class MessagePlanner {
     await this.staff(tx, a, 'staffCancelled', 'cancelled', `${a.id}:cancelled`, now);
   }
 
+  /**
+   * A booking that waits for staff: the customer hears it is held, not booked (no invite, no
+   * reminders yet), and the staff member is asked to confirm it even when notifyStaff is off,
+   * since nothing happens until they do.
+   */
+  private async requested(tx: PlannerTx, a: Appointment, now: number): Promise<void> {
+    await this.customer(tx, a, 'booked', `${a.id}:requested`, now, undefined, 'requested');
+    await this.staff(tx, a, 'staffRequested', 'booked', `${a.id}:requested`, now, undefined, true);
+  }
+
+  private async declined(tx: PlannerTx, a: Appointment, now: number): Promise<void> {
+    await this.customer(tx, a, 'cancelled', `${a.id}:declined`, now, undefined, 'declined');
+  }
+
   /** One reminder per rule and channel whose send time is still ahead; none for a time already past. */
   private async planReminders(tx: PlannerTx, a: Appointment, now: number): Promise<void> {
+    // Reminders wait for staff to confirm; the confirmation plans them.
+    if (a.status !== 'confirmed') return;
     for (const r of reminderPlan(this.deps.config, a, now)) {
       // Worded as of its send time, so "Tuesday, March 16" gets a year only when it needs one.
       const values = this.values(a, r.dueAt);
@@ -111,13 +133,14 @@ export class MessagePlanner {
     }
   }
 
-  private async customer(tx: PlannerTx, a: Appointment, kind: Kind, key: string, now: number, previous?: Appointment): Promise<void> {
+  private async customer(tx: PlannerTx, a: Appointment, kind: Kind, key: string, now: number, previous?: Appointment, template: TemplateName = kind): Promise<void> {
     for (const channel of channelsFor(this.deps.config.notifications.channels[kind], a)) {
       const dedupeKey = `${channel}:${key}:customer`;
       // A replayed change plans nothing twice, and does not bump the invite's SEQUENCE either.
       if (await tx.outbox.byKey(dedupeKey)) continue;
       const values = this.values(a, now, previous);
-      const invite = channel === 'email' ? await this.invite(tx, a, kind, now, previous) : undefined;
+      // No invite for a request or a decline: nothing was on the customer's calendar to add or remove.
+      const invite = channel === 'email' && template === kind ? await this.invite(tx, a, kind, now, previous) : undefined;
       await tx.outbox.enqueue(
         {
           dedupeKey,
@@ -128,7 +151,7 @@ export class MessagePlanner {
           dueAt: now,
           // News about an appointment that has already started helps no one.
           expiresAt: a.start,
-          ...this.content(channel, kind, values, a, invite),
+          ...this.content(channel, template, values, a, invite),
         },
         now,
       );
@@ -158,8 +181,8 @@ export class MessagePlanner {
   }
 
   /** The assigned staff member, when `notifyStaff` is on: by SMS to their phone, by e-mail to their address, or both. */
-  private async staff(tx: PlannerTx, a: Appointment, template: TemplateName, kind: Kind, key: string, now: number, previous?: Appointment): Promise<void> {
-    if (!this.deps.config.notifications.notifyStaff) return;
+  private async staff(tx: PlannerTx, a: Appointment, template: TemplateName, kind: Kind, key: string, now: number, previous?: Appointment, always = false): Promise<void> {
+    if (!always && !this.deps.config.notifications.notifyStaff) return;
     const member = this.deps.config.staff.find((s) => s.id === a.staffId);
     if (!member) return;
     const values = this.values(a, now, previous);
@@ -186,6 +209,7 @@ export class MessagePlanner {
       when: speech.dateTime(a.start, now),
       previous_when: previous ? speech.dateTime(previous.start, now) : '',
       how_to_cancel: this.businessPhone ? `To cancel or change, call ${this.businessPhone}.` : '',
+      how_to_rebook: this.businessPhone ? `To find another time, call ${this.businessPhone}.` : '',
     };
   }
 }

@@ -6,7 +6,17 @@
  */
 import { type BusinessConfig, ConfigError } from '../config/business.js';
 
-export type TemplateName = 'booked' | 'rescheduled' | 'cancelled' | 'reminder' | 'staffBooked' | 'staffRescheduled' | 'staffCancelled';
+export type TemplateName =
+  | 'booked'
+  | 'rescheduled'
+  | 'cancelled'
+  | 'reminder'
+  | 'requested'
+  | 'declined'
+  | 'staffBooked'
+  | 'staffRescheduled'
+  | 'staffCancelled'
+  | 'staffRequested';
 
 export const PLACEHOLDERS = [
   'business',
@@ -21,6 +31,8 @@ export const PLACEHOLDERS = [
   'previous_when',
   /** "To cancel or change, call +1 212 555 0100." or "" when the business has no phone. */
   'how_to_cancel',
+  /** "To find another time, call +1 212 555 0100." or "" when the business has no phone. */
+  'how_to_rebook',
 ] as const;
 export type Placeholder = (typeof PLACEHOLDERS)[number];
 export type TemplateValues = Record<Placeholder, string>;
@@ -30,10 +42,13 @@ const DEFAULTS: Record<TemplateName, string> = {
   rescheduled: '{business}: your {service} with {staff} has moved to {when} (was {previous_when}). {how_to_cancel}',
   cancelled: '{business}: your {service} on {when} is cancelled. We hope to see you another time.',
   reminder: '{business} reminder: {service} with {staff} on {when}. {how_to_cancel}',
+  requested: '{business}: we have your request for a {service} with {staff} on {when}. The time is held for you; we will text you once it is confirmed.',
+  declined: '{business}: sorry, we could not confirm your {service} on {when}, so it is not booked. {how_to_rebook}',
   // Staff wording is fixed except for the booked one: the business file only has `staffBooked`.
   staffBooked: '{business}: new booking, {service} for {customer} on {when}.',
   staffRescheduled: '{business}: {customer} moved their {service} to {when} (was {previous_when}).',
   staffCancelled: '{business}: {customer} cancelled their {service} on {when}.',
+  staffRequested: '{business}: {customer} asks for a {service} on {when}; it needs your confirmation.',
 };
 
 const PLACEHOLDER_RE = /\{([a-z_]+)\}/g;

@@ -227,8 +227,9 @@ function appointmentPhrases(list: readonly ApptRef[], c: VoiceContext): string[]
     const same = prev !== undefined && prev.service === x.service && prev.staff === x.staff;
     prev = x;
     const at = `at ${clock(x.start, c)}`;
-    if (same) return dayName ? `${dayName} ${at}` : at;
-    return `${a(x.service)} with ${x.staff}${dayName ? ` on ${dayName}` : ''} ${at}`;
+    const awaiting = x.awaiting ? ', still to be confirmed by us' : '';
+    if (same) return `${dayName ? `${dayName} ${at}` : at}${awaiting}`;
+    return `${a(x.service)} with ${x.staff}${dayName ? ` on ${dayName}` : ''} ${at}${awaiting}`;
   });
   return parts;
 }
@@ -367,6 +368,8 @@ export const VOICE: Renderer<VoiceContext> = {
     if (p.lockedInMinutes === undefined) return done;
     return `${done} As it's within ${duration(p.lockedInMinutes)}, any change needs a call to ${phone(c) ?? c.business.name}.`;
   },
+  BOOKING_REQUESTED: (p, c) =>
+    `I've requested ${a(p.service)} with ${p.staff} on ${when(p.start, c)} for ${p.customer}. ${p.business} confirms these bookings first; the time is held for you, and we'll let you know once it's confirmed.`,
   CANCELLED: (p, c) => `Cancelled the ${serviceWords(p.service)} with ${p.staff} on ${when(p.start, c)}.`,
   MOVED: (p, c) => {
     const before = namer(c, p.start).name(p.previous);

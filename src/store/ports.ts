@@ -10,12 +10,16 @@
  * or not at all. Inside it, only store calls may be awaited: no calendar or network I/O, since the
  * transaction holds the write lock (SQLite) or a pooled connection (Postgres) while it runs.
  */
-import type { Appointment, AppointmentOutcome, AppointmentStatus } from '../domain/appointment.js';
+import type { Appointment, AppointmentOutcome, AppointmentStatus, LiveStatus } from '../domain/appointment.js';
 
 export type AppointmentChange =
   | { kind: 'booked'; appointment: Appointment }
   | { kind: 'rescheduled'; appointment: Appointment; previous: Appointment }
-  | { kind: 'cancelled'; appointment: Appointment };
+  | { kind: 'cancelled'; appointment: Appointment }
+  /** Staff confirmed a booking that awaited them: now it is booked. */
+  | { kind: 'confirmed'; appointment: Appointment }
+  /** Staff (or the timeout) declined a booking that awaited confirmation: its slot is free again. */
+  | { kind: 'declined'; appointment: Appointment; automatic: boolean };
 
 /** Runs inside the transaction of the change, with that transaction's repositories. */
 export type ChangeListener = (change: AppointmentChange, tx: Repos) => Promise<void>;
@@ -39,10 +43,17 @@ export interface AppointmentRepo {
    */
   reserve(a: NewAppointment, now: number): Promise<boolean>;
   /** The calendar holds the event: the booking is real. Durable when this resolves. */
-  confirm(id: string, eventId: string, now: number, announce?: boolean): Promise<Appointment>;
+  confirm(id: string, eventId: string, now: number, announce?: boolean, status?: LiveStatus): Promise<Appointment>;
   /** Gives back a reservation whose calendar write failed. */
   release(id: string): Promise<void>;
-  /** Moves a confirmed appointment unless the new time overlaps another; undefined on conflict. */
+  /**
+   * Staff's answer to a booking awaiting confirmation (compare-and-set: of two answers only the first
+   * counts), with who, when and notes in the history; undefined when it no longer awaits one.
+   */
+  decide(id: string, to: 'confirmed' | 'cancelled', by: string, notes: string | null, now: number, automatic?: boolean): Promise<Appointment | undefined>;
+  /** Bookings still awaiting staff confirmation, oldest first. */
+  awaitingConfirmation(limit: number): Promise<Appointment[]>;
+  /** Moves a live appointment unless the new time overlaps another; undefined on conflict. */
   move(id: string, times: BlockTimes, now: number, announce?: boolean): Promise<Appointment | undefined>;
   /** Emits the reschedule for a move made with `announce = false`, once the calendar agreed. */
   announceMove(appointment: Appointment, previous: Appointment): Promise<void>;

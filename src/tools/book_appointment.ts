@@ -48,6 +48,12 @@ export const bookAppointment = defineTool({
       },
       signal,
     );
+    if (appt.status === 'awaiting_confirmation') {
+      return {
+        say: msg('BOOKING_REQUESTED', { ...apptRef(deps, appt), customer: appt.customerName, business: deps.config.business.name }),
+        data: { appointment: appointmentView(deps, appt) },
+      };
+    }
     // Booked inside the cancellation-notice window: it can't be changed by phone from now on.
     const notice = deps.config.booking.cancellationNoticeMinutes;
     const lockedIn = notice > 0 && appt.start - deps.clock.now() < notice * MINUTE ? notice : undefined;

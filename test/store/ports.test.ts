@@ -86,7 +86,7 @@ describe.each(STORE_KINDS)('store ports on %s', (kind) => {
     let fail = false;
     biz.onAppointmentChange(async (change, tx) => {
       await tx.outbox.enqueue(
-        { dedupeKey: `${change.appointment.id}:${change.kind}`, appointmentId: change.appointment.id, kind: change.kind, audience: 'customer', to: '+1', body: 'x', dueAt: T0 },
+        { dedupeKey: `${change.appointment.id}:${change.kind}`, appointmentId: change.appointment.id, kind: change.kind === 'confirmed' ? 'booked' : change.kind === 'declined' ? 'cancelled' : change.kind, audience: 'customer', to: '+1', body: 'x', dueAt: T0 },
         T0,
       );
       if (fail) throw new Error('listener failed');

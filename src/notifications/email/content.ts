@@ -30,9 +30,18 @@ const DEFAULTS: Record<TemplateName, EmailTemplate> = {
     text: 'Hi {customer}, your {service} with {staff} on {when} is cancelled. We hope to see you another time.',
   },
   reminder: { subject: 'Reminder: {service} on {when}', text: 'Hi {customer}, this is a reminder of your {service} with {staff} on {when}.' },
+  requested: {
+    subject: 'Requested: {service} on {when}',
+    text: 'Hi {customer}, we have your request for a {service} with {staff} on {when}. The time is held for you; we will write again once it is confirmed.',
+  },
+  declined: {
+    subject: 'Not confirmed: {service} on {when}',
+    text: 'Hi {customer}, we are sorry: we could not confirm your {service} with {staff} on {when}, so it is not booked.',
+  },
   staffBooked: { subject: 'New booking: {service} for {customer} on {when}', text: 'New booking: {service} for {customer} on {when}.' },
   staffRescheduled: { subject: 'Moved: {service} for {customer} to {when}', text: '{customer} moved their {service} to {when} (it was {previous_when}).' },
   staffCancelled: { subject: 'Cancelled: {service} for {customer} on {when}', text: '{customer} cancelled their {service} on {when}.' },
+  staffRequested: { subject: 'To confirm: {service} for {customer} on {when}', text: '{customer} asks for a {service} on {when}; it needs your confirmation.' },
 };
 
 export interface Invite {
@@ -82,7 +91,7 @@ export class EmailTemplates {
       ['Where', v.address ? `${v.business}, ${v.address}` : v.business],
     ];
     if (v.business_phone) details.push(['Phone', v.business_phone]);
-    const closing = name === 'cancelled' ? (v.business_phone ? `To book again, call ${v.business_phone}.` : '') : name.startsWith('staff') ? '' : v.how_to_cancel;
+    const closing = name === 'cancelled' || name === 'declined' ? (v.business_phone ? `To book again, call ${v.business_phone}.` : '') : name.startsWith('staff') ? '' : v.how_to_cancel;
     const text = [opening, '', ...details.map(([k, val]) => `${k}: ${val}`), ...(closing ? ['', closing] : []), '', v.business].join('\n');
     const html = [
       '<!doctype html><html><body style="font-family:sans-serif;line-height:1.5;color:#222">',

@@ -424,6 +424,36 @@ const EMAIL_1 = (ms: string) => `
   );
 `;
 
+/**
+ * lifecycle 1: `awaiting_confirmation`, a booking of a service that staff must confirm. It holds its
+ * slot like a confirmed one (every overlap check and the exclusion constraint count any status but
+ * cancelled) and ends confirmed or cancelled (declined). `pending` stays what it was: a reservation
+ * whose calendar write is in flight.
+ */
+const APPOINTMENT_STATUSES_3 = `status IN ('pending', 'awaiting_confirmation', 'confirmed', 'cancelled', 'completed', 'no_show')`;
+
+/**
+ * The status column is swapped rather than the table rebuilt, so columns other namespaces add to
+ * appointments survive; the two partial indexes that name status go first and come back after.
+ */
+const SQLITE_LIFECYCLE_1 = `
+  DROP INDEX appointments_staff_end;
+  DROP INDEX appointments_pending;
+  ALTER TABLE appointments RENAME COLUMN status TO status_before_lifecycle;
+  ALTER TABLE appointments ADD COLUMN status TEXT NOT NULL DEFAULT 'pending' CHECK (${APPOINTMENT_STATUSES_3});
+  UPDATE appointments SET status = status_before_lifecycle;
+  ALTER TABLE appointments DROP COLUMN status_before_lifecycle;
+  CREATE INDEX appointments_staff_end ON appointments (business_id, staff_id, block_end_ms) WHERE status != 'cancelled';
+  CREATE INDEX appointments_pending ON appointments (created_at) WHERE status = 'pending';
+  CREATE INDEX appointments_awaiting ON appointments (business_id, created_at) WHERE status = 'awaiting_confirmation';
+`;
+
+const PG_LIFECYCLE_1 = `
+  ALTER TABLE appointments DROP CONSTRAINT appointments_status_check;
+  ALTER TABLE appointments ADD CONSTRAINT appointments_status_check CHECK (${APPOINTMENT_STATUSES_3});
+  CREATE INDEX appointments_awaiting ON appointments (business_id, created_at) WHERE status = 'awaiting_confirmation';
+`;
+
 export const SQLITE_MIGRATIONS: readonly Migration[] = [
   { namespace: 'core', version: 1, sql: SQLITE_CORE_1 },
   { namespace: 'core', version: 2, sql: SQLITE_CORE_2 },
@@ -450,6 +480,7 @@ export const SQLITE_MIGRATIONS: readonly Migration[] = [
   { namespace: 'callbacks', version: 1, sql: SQLITE_CALLBACKS_1 },
   { namespace: 'callbacks', version: 2, sql: SQLITE_CALLBACKS_2 },
   { namespace: 'email', version: 1, sql: EMAIL_1('INTEGER') },
+  { namespace: 'lifecycle', version: 1, sql: SQLITE_LIFECYCLE_1 },
 ];
 
 const PG_1 = `
@@ -573,4 +604,5 @@ export const POSTGRES_MIGRATIONS: readonly Migration[] = [
   { namespace: 'callbacks', version: 1, sql: PG_CALLBACKS_1 },
   { namespace: 'callbacks', version: 2, sql: PG_CALLBACKS_2 },
   { namespace: 'email', version: 1, sql: EMAIL_1('BIGINT') },
+  { namespace: 'lifecycle', version: 1, sql: PG_LIFECYCLE_1 },
 ];

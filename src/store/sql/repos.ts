@@ -5,7 +5,9 @@
  * Outside a unit of work, a repository method that needs several statements (reserve, claim...)
  * opens its own transaction; inside one it uses the caller's.
  */
-import type { Appointment, AppointmentOutcome, AppointmentStatus } from '../../domain/appointment.js';
+import { type Appointment, type AppointmentOutcome, type AppointmentStatus, LIVE_STATUSES, type LiveStatus } from '../../domain/appointment.js';
+
+const isLive = (s: AppointmentStatus): s is LiveStatus => (LIVE_STATUSES as readonly string[]).includes(s);
 import type {
   BusinessRecord,
   BusinessRecordRepo,
@@ -240,9 +242,10 @@ class Appointments implements AppointmentRepo {
     });
   }
 
-  confirm(id: string, eventId: string, now: number, announce = true): Promise<Appointment> {
+  confirm(id: string, eventId: string, now: number, announce = true, status: LiveStatus = 'confirmed'): Promise<Appointment> {
     return this.atomic(async (tx) => {
-      const n = await tx.ex.run(`UPDATE appointments SET status = 'confirmed', event_id = ?, updated_at = ? WHERE business_id = ? AND id = ? AND status = 'pending'`, [
+      const n = await tx.ex.run(`UPDATE appointments SET status = ?, event_id = ?, updated_at = ? WHERE business_id = ? AND id = ? AND status = 'pending'`, [
+        status,
         eventId,
         now,
         this.biz,
@@ -262,13 +265,13 @@ class Appointments implements AppointmentRepo {
   move(id: string, t: BlockTimes, now: number, announce = true): Promise<Appointment | undefined> {
     return this.atomic(async (tx) => {
       const previous = await tx.appointments.get(id);
-      if (!previous || previous.status !== 'confirmed') return undefined;
+      if (!previous || !isLive(previous.status)) return undefined;
       await tx.ex.lock(`staff:${this.biz}:${previous.staffId}`);
       if (await this.overlaps(tx.ex, previous.staffId, t.blockStart, t.blockEnd, id)) return undefined;
       const moved = await noOverlapViolation(
         tx.ex
           .run(
-            `UPDATE appointments SET start_ms = ?, end_ms = ?, block_start_ms = ?, block_end_ms = ?, updated_at = ? WHERE business_id = ? AND id = ? AND status = 'confirmed'`,
+            `UPDATE appointments SET start_ms = ?, end_ms = ?, block_start_ms = ?, block_end_ms = ?, updated_at = ? WHERE business_id = ? AND id = ? AND status IN ('awaiting_confirmation', 'confirmed')`,
             [t.start, t.end, t.blockStart, t.blockEnd, now, this.biz, id],
           )
           .then(() => true),
@@ -287,7 +290,7 @@ class Appointments implements AppointmentRepo {
   cancel(id: string, reason: string | null, now: number, announce = true): Promise<Appointment | undefined> {
     return this.atomic(async (tx) => {
       const n = await tx.ex.run(
-        `UPDATE appointments SET status = 'cancelled', cancelled_at = ?, cancel_reason = ?, updated_at = ? WHERE business_id = ? AND id = ? AND status = 'confirmed'`,
+        `UPDATE appointments SET status = 'cancelled', cancelled_at = ?, cancel_reason = ?, updated_at = ? WHERE business_id = ? AND id = ? AND status IN ('awaiting_confirmation', 'confirmed')`,
         [now, reason, now, this.biz, id],
       );
       if (n !== 1) return undefined;
@@ -297,9 +300,42 @@ class Appointments implements AppointmentRepo {
     });
   }
 
+  decide(id: string, to: 'confirmed' | 'cancelled', by: string, notes: string | null, now: number, automatic = false): Promise<Appointment | undefined> {
+    return this.atomic(async (tx) => {
+      const n = await tx.ex.run(
+        `UPDATE appointments SET status = ?, updated_at = ?,
+            cancelled_at = CASE WHEN ? = 'cancelled' THEN ? ELSE cancelled_at END,
+            cancel_reason = CASE WHEN ? = 'cancelled' THEN ? ELSE cancel_reason END
+          WHERE business_id = ? AND id = ? AND status = 'awaiting_confirmation'`,
+        [to, now, to, now, to, `declined${notes ? `: ${notes}` : ''}`, this.biz, id],
+      );
+      if (n !== 1) return undefined;
+      await tx.ex.run('INSERT INTO appointment_events (business_id, appointment_id, at_ms, from_status, to_status, actor, notes) VALUES (?, ?, ?, ?, ?, ?, ?)', [
+        this.biz,
+        id,
+        now,
+        'awaiting_confirmation',
+        to,
+        by,
+        notes,
+      ]);
+      const appt = (await tx.appointments.get(id))!;
+      await this.emit(to === 'confirmed' ? { kind: 'confirmed', appointment: appt } : { kind: 'declined', appointment: appt, automatic }, tx);
+      return appt;
+    });
+  }
+
+  async awaitingConfirmation(limit: number): Promise<Appointment[]> {
+    const rows = await this.ex.all<AppointmentRow>(
+      `${SELECT_APPOINTMENT} WHERE business_id = ? AND status = 'awaiting_confirmation' ORDER BY created_at LIMIT ?`,
+      [this.biz, limit],
+    );
+    return rows.map(appointmentFrom);
+  }
+
   async upcomingByPhone(phone: string, now: number): Promise<Appointment[]> {
     const rows = await this.ex.all<AppointmentRow>(
-      `${SELECT_APPOINTMENT} WHERE business_id = ? AND customer_phone = ? AND status = 'confirmed' AND start_ms >= ? ORDER BY start_ms`,
+      `${SELECT_APPOINTMENT} WHERE business_id = ? AND customer_phone = ? AND status IN ('awaiting_confirmation', 'confirmed') AND start_ms >= ? ORDER BY start_ms`,
       [this.biz, phone, now],
     );
     return rows.map(appointmentFrom);
