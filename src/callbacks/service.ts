@@ -10,7 +10,7 @@ import type { Deps } from '../deps.js';
 import { randomBase32hex } from '../domain/ids.js';
 import { normalizePhone } from '../domain/phone.js';
 import { TimeZone } from '../domain/zone.js';
-import { callbackAssignedSms, callbackOverdueSms } from '../render/callbacks.js';
+import { callbackAssignedSms, callbackOverdueSms, callbackRetryMissedSms } from '../render/callbacks.js';
 import { closedDay, dayOpenRanges } from '../slots/engine.js';
 import type { Callback, CallbackStatus, CallbackUrgency, Repos } from '../store/ports.js';
 
@@ -68,9 +68,12 @@ export function promiseFor(deps: Deps, urgency: CallbackUrgency, now: number): C
   return windowEnd(deps, now, deps.config.callbacks.windowMinutes[urgency]);
 }
 
-/** Staff who can take this callback on the day it is due: urgent ones go to senior staff first. */
-export function candidates(deps: Deps, urgency: CallbackUrgency, at: number): StaffConfig[] {
-  const working = deps.config.staff.filter((s) => s.callbacks !== 'none' && closedDay(deps.rules, [s.id], at) === undefined);
+/**
+ * Staff who can take this callback on the day it is due, leaving out those `away` for the whole
+ * window (time off, or booked solid): urgent ones go to senior staff first.
+ */
+export function candidates(deps: Deps, urgency: CallbackUrgency, at: number, away: ReadonlySet<string> = new Set()): StaffConfig[] {
+  const working = deps.config.staff.filter((s) => s.callbacks !== 'none' && !away.has(s.id) && closedDay(deps.rules, [s.id], at) === undefined);
   if (urgency === 'urgent') {
     const seniors = working.filter((s) => s.senior || s.callbacks === 'urgent');
     if (seniors.length) return seniors;
@@ -111,8 +114,37 @@ export interface CallbackOutcome {
   updated: boolean;
 }
 
+/**
+ * Staff whose calendar is busy for the whole of [from, to): off (a time-off block, a day off in
+ * their own calendar) or with appointments back to back, so they cannot make the call in time.
+ * Read before the unit of work (no calendar I/O inside one); a calendar that cannot be read
+ * leaves its staff in the rotation rather than fail the request.
+ */
+async function awayFor(deps: Deps, from: number, to: number): Promise<Set<string>> {
+  const staff = deps.config.staff.filter((s) => s.callbacks !== 'none');
+  try {
+    const fb = await deps.calendar.freeBusy([...new Set(staff.map((s) => s.calendarId))], { start: from, end: to }, AbortSignal.timeout(deps.settings.TOOL_DEADLINE_MS));
+    return new Set(staff.filter((s) => !fb.errors.has(s.calendarId) && covers(fb.busy.get(s.calendarId) ?? [], from, to)).map((s) => s.id));
+  } catch (err) {
+    deps.logger.warn({ err }, 'calendars unreadable for callback assignment; nobody is left out as away');
+    return new Set();
+  }
+}
+
+/** Whether the `busy` intervals leave no gap in [from, to). */
+function covers(busy: readonly Interval[], from: number, to: number): boolean {
+  let t = from;
+  for (const b of [...busy].sort((x, y) => x.start - y.start)) {
+    if (b.start > t) break;
+    if (b.end > t) t = b.end;
+    if (t >= to) return true;
+  }
+  return t >= to;
+}
+
 export async function requestCallback(deps: Deps, req: CallbackRequest): Promise<CallbackOutcome> {
   const now = deps.clock.now();
+  const away = await awayFor(deps, now, promiseFor(deps, req.urgency, now).dueAt);
   return deps.store.withTransaction(async (tx) => {
     // Read under the lock, so two requests from one number at once still make one callback.
     const last = await tx.callbacks.lastAssigned();
@@ -134,7 +166,7 @@ export async function requestCallback(deps: Deps, req: CallbackRequest): Promise
       return { callback: merged, promise: kept, updated: true };
     }
     const promise = promiseFor(deps, req.urgency, now);
-    const assignee = pickAssignee(candidates(deps, req.urgency, promise.dueAt), last);
+    const assignee = pickAssignee(candidates(deps, req.urgency, promise.dueAt, away), last);
     const callback = await tx.callbacks.insert(
       {
         id: `cb_${randomBase32hex(16)}`,
@@ -188,23 +220,27 @@ async function tellAssignee(deps: Deps, tx: Repos, c: Callback, now: number, eve
 }
 
 /**
- * Marks every pending callback past its window overdue and tells the business contact, once: the
- * mark is one conditional UPDATE, so of several instances sweeping at once only one sends.
+ * Marks every pending callback past its window overdue, and every unanswered one whose next try is
+ * due with no new try made, and tells the business contact, once each: the marks are conditional
+ * UPDATEs, so of several instances sweeping at once only one sends.
  */
 export async function sweepOverdue(deps: Deps): Promise<Callback[]> {
   const now = deps.clock.now();
   return deps.store.withTransaction(async (tx) => {
-    const marked = await tx.callbacks.markOverdue(now);
     const to = escalationPhone(deps);
-    for (const c of marked) {
-      await tx.callbacks.addEvent(c.id, { at: now, fromStatus: 'pending', toStatus: 'pending', actor: 'system', notes: 'overdue: the promised window passed', outcome: null });
-      if (!to) continue;
+    const escalate = async (c: Callback, key: string, notes: string, body: (assignee: string | undefined) => string) => {
+      await tx.callbacks.addEvent(c.id, { at: now, fromStatus: c.status, toStatus: c.status, actor: 'system', notes, outcome: null });
+      if (!to) return;
       const member = deps.config.staff.find((s) => s.id === c.assigneeId);
-      await tx.outbox.enqueue(
-        { dedupeKey: `callback:${c.id}:overdue:${c.dueAt}`, appointmentId: null, kind: 'callback', audience: 'staff', to, body: callbackOverdueSms(deps, c, member?.name), dueAt: now },
-        now,
-      );
+      await tx.outbox.enqueue({ dedupeKey: key, appointmentId: null, kind: 'callback', audience: 'staff', to, body: body(member?.name), dueAt: now }, now);
+    };
+    const overdue = await tx.callbacks.markOverdue(now);
+    for (const c of overdue) await escalate(c, `callback:${c.id}:overdue:${c.dueAt}`, 'overdue: the promised window passed', (who) => callbackOverdueSms(deps, c, who));
+    const missed = await tx.callbacks.markRetryMissed(now);
+    for (const c of missed) {
+      await escalate(c, `callback:${c.id}:retry-missed:${c.nextAttemptAt}`, 'overdue: the next try was not made in time', (who) => callbackRetryMissedSms(deps, c, who));
     }
+    const marked = [...overdue, ...missed];
     if (marked.length && !to) deps.logger.warn({ callbacks: marked.map((c) => c.id) }, 'callbacks overdue but no escalation phone or business phone is set');
     return marked;
   });

@@ -34,3 +34,10 @@ export function callbackOverdueSms(deps: Deps, c: Callback, assignee: string | u
     `${deps.config.business.name}: overdue ${c.urgency} callback${assignee ? ` (${assignee})` : ''}: ${caller(deps, c)} was promised a call by ${byWhen(c.dueAt, voiceContext(deps))}. Reason: ${reason(c)}.`,
   );
 }
+
+export function callbackRetryMissedSms(deps: Deps, c: Callback, assignee: string | undefined): string {
+  const tries = c.attempts === 1 ? 'one try' : `${c.attempts} tries`;
+  return oneLine(
+    `${deps.config.business.name}: ${c.urgency} callback still unanswered after ${tries}${assignee ? ` (${assignee})` : ''}: ${caller(deps, c)}; the next try was due by ${byWhen(c.nextAttemptAt ?? c.dueAt, voiceContext(deps))}. Reason: ${reason(c)}.`,
+  );
+}

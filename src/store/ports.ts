@@ -353,6 +353,8 @@ export interface CallbackRepo {
   list(f: CallbackFilter): Promise<Callback[]>;
   /** Marks every pending callback past its window overdue, once; returns the ones this call marked. */
   markOverdue(now: number): Promise<Callback[]>;
+  /** Marks every unanswered callback whose next attempt time passed without a new attempt, once per attempt time. */
+  markRetryMissed(now: number): Promise<Callback[]>;
 }
 
 export interface Repos {

@@ -1,6 +1,7 @@
 import request from 'supertest';
 import { afterEach, describe, expect, it } from 'vitest';
 import { createApp } from '../../src/app.js';
+import { embeddedCalendarOf } from '../../src/calendar/staff.js';
 import { runTool } from '../../src/tools/registry.js';
 import { local, STORE_KINDS, type TestDeps } from '../helpers.js';
 import { callbackDeps, PHONES } from './support.js';
@@ -128,6 +129,28 @@ describe.each(STORE_KINDS)('request_callback on %s', (kind) => {
       const out = await call(deps, { ...ASK, urgency: 'urgent' });
       const c = (await deps.store.callbacks.get((out.result.callback as { id: string }).id))!;
       expect(c.assigneeId).toBe('jordan');
+    });
+
+    it('skips staff on time off, or booked solid, for the whole window; someone off for part of it still gets it', async () => {
+      // Tuesday 10:00; urgent = 30 min. Sam (senior) is off all morning, so urgent goes to the rotation.
+      deps = await callbackDeps(kind, '2026-11-24T10:00');
+      const cal = embeddedCalendarOf(deps.calendar)!;
+      const staff = (id: string) => deps!.config.staff.find((s) => s.id === id)!;
+      await cal.addBlock('blk_sam', staff('sam').calendarId, local('2026-11-24T09:00'), local('2026-11-24T13:00'), 'Dentist');
+      // Priya is away only until 10:15: she can still call back within the window.
+      await cal.addBlock('blk_priya', staff('priya').calendarId, local('2026-11-24T09:30'), local('2026-11-24T10:15'), 'Late start');
+      const assignee = async (phone: string, urgency: string) => {
+        const out = await call(deps!, { ...ASK, customer_phone: phone, urgency });
+        return (await deps!.store.callbacks.get((out.result.callback as { id: string }).id))!.assigneeId;
+      };
+      expect(await assignee('+12125550211', 'urgent')).toBe('priya');
+      // Everyone who takes callbacks away (Jordan does not work Tuesdays): unassigned, and the business is told.
+      await cal.addBlock('blk_priya2', staff('priya').calendarId, local('2026-11-24T10:00'), local('2026-11-24T12:00'), 'Course');
+      deps.clock.advance(60_000);
+      const out = await call(deps, { ...ASK, customer_phone: '+12125550212', urgency: 'urgent' });
+      const id = (out.result.callback as { id: string }).id;
+      expect((await deps.store.callbacks.get(id))!.assigneeId).toBeNull();
+      expect(await deps.store.outbox.byKey(`callback:${id}:assigned`)).toMatchObject({ to_phone: '+12125550100' });
     });
 
     it('a staff member with the urgent callback role gets urgent ones and stays out of the rotation', async () => {

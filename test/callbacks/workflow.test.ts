@@ -157,6 +157,36 @@ describe.each(STORE_KINDS)('callback workflow on %s', (kind) => {
       expect((await d.store.outbox.list({ limit: 50 })).filter((r) => r.dedupe_key.startsWith(`callback:${id}:overdue`))).toHaveLength(2);
     });
 
+    it('an unanswered callback whose next try is missed is escalated once per missed try, and not once someone calls', async () => {
+      const d = await salon(kind, '2026-11-24T10:00', { escalationPhone: '(212) 555-0999' });
+      const id = await ask(d, '+12125550351', 'high', 'boiler quote');
+      const missedRows = async () => (await d.store.outbox.list({ limit: 50 })).filter((r) => r.dedupe_key.startsWith(`callback:${id}:retry-missed`));
+      d.clock.advance(10 * MIN);
+      expect((await changeStatus(d, id, { status: 'no_answer', by: 'sam' })).ok).toBe(true); // next try due 11:10
+      d.clock.advance(59 * MIN);
+      expect(await sweepOverdue(d)).toEqual([]);
+      d.clock.advance(1 * MIN);
+      expect((await sweepOverdue(d)).map((c) => c.id)).toEqual([id]);
+      expect(await sweepOverdue(d)).toEqual([]);
+      const [sms] = await missedRows();
+      expect(sms).toMatchObject({ kind: 'callback', audience: 'staff', to_phone: '+12125550999' });
+      expect(sms!.body).toBe('Maple Street Salon: high callback still unanswered after one try (Sam): Jane Doe at (212) 555-0351; the next try was due by 11:10 AM today. Reason: boiler quote.');
+      expect((await d.store.callbacks.list({ overdue: true, limit: 10 })).map((c) => c.id)).toEqual([id]);
+      const history = await d.store.callbacks.events(id);
+      expect(history[history.length - 1]).toMatchObject({ actor: 'system', fromStatus: 'no_answer', toStatus: 'no_answer', notes: 'overdue: the next try was not made in time' });
+
+      // Another unanswered try sets a new time; missing that one is a second message.
+      expect((await changeStatus(d, id, { status: 'no_answer', by: 'sam' })).ok).toBe(true);
+      d.clock.advance(61 * MIN);
+      expect((await sweepOverdue(d)).map((c) => c.id)).toEqual([id]);
+      expect(await missedRows()).toHaveLength(2);
+      // Reached: nothing more to escalate, however long it waits.
+      expect((await changeStatus(d, id, { status: 'contacted', by: 'sam' })).ok).toBe(true);
+      d.clock.advance(300 * MIN);
+      expect(await sweepOverdue(d)).toEqual([]);
+      expect(await missedRows()).toHaveLength(2);
+    });
+
     it('several instances sweeping at once escalate each callback exactly once', async () => {
       const d = await salon(kind);
       const id = await ask(d, '+12125550331', 'urgent');

@@ -454,6 +454,12 @@ const PG_LIFECYCLE_1 = `
   CREATE INDEX appointments_awaiting ON appointments (business_id, created_at) WHERE status = 'awaiting_confirmation';
 `;
 
+/**
+ * callbacks 3: the retry time the sweep last escalated. A callback nobody answered has a next
+ * attempt time; when that passes with no new attempt, the business hears of it once per retry time.
+ */
+const CALLBACKS_3 = (ms: string) => `ALTER TABLE callbacks ADD COLUMN escalated_attempt_at ${ms};`;
+
 export const SQLITE_MIGRATIONS: readonly Migration[] = [
   { namespace: 'core', version: 1, sql: SQLITE_CORE_1 },
   { namespace: 'core', version: 2, sql: SQLITE_CORE_2 },
@@ -481,6 +487,7 @@ export const SQLITE_MIGRATIONS: readonly Migration[] = [
   { namespace: 'callbacks', version: 2, sql: SQLITE_CALLBACKS_2 },
   { namespace: 'email', version: 1, sql: EMAIL_1('INTEGER') },
   { namespace: 'lifecycle', version: 1, sql: SQLITE_LIFECYCLE_1 },
+  { namespace: 'callbacks', version: 3, sql: CALLBACKS_3('INTEGER') },
 ];
 
 const PG_1 = `
@@ -605,4 +612,5 @@ export const POSTGRES_MIGRATIONS: readonly Migration[] = [
   { namespace: 'callbacks', version: 2, sql: PG_CALLBACKS_2 },
   { namespace: 'email', version: 1, sql: EMAIL_1('BIGINT') },
   { namespace: 'lifecycle', version: 1, sql: PG_LIFECYCLE_1 },
+  { namespace: 'callbacks', version: 3, sql: CALLBACKS_3('BIGINT') },
 ];

@@ -1011,6 +1011,18 @@ class Callbacks implements CallbackRepo {
     );
     return rows.map(callbackFrom).sort((a, b) => a.dueAt - b.dueAt);
   }
+
+  async markRetryMissed(now: number): Promise<Callback[]> {
+    // Also marks it overdue, so the admin list's overdue filter shows it until someone calls.
+    const rows = await this.ex.all<CallbackRow>(
+      `UPDATE callbacks SET escalated_attempt_at = next_attempt_at, overdue_at = COALESCE(overdue_at, ?), updated_at = ?
+        WHERE business_id = ? AND status = 'no_answer' AND next_attempt_at <= ?
+          AND (escalated_attempt_at IS NULL OR escalated_attempt_at <> next_attempt_at)
+       RETURNING ${CALLBACK_COLUMNS}`,
+      [now, now, this.biz, now],
+    );
+    return rows.map(callbackFrom).sort((a, b) => (a.nextAttemptAt ?? 0) - (b.nextAttemptAt ?? 0));
+  }
 }
 
 // ---------------------------------------------------------------- invites
