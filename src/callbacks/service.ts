@@ -197,26 +197,23 @@ function escalationPhone(deps: Deps): string | undefined {
   return phoneOf(deps, deps.config.callbacks.escalationPhone ?? deps.config.business.phone);
 }
 
-/** The assignee hears of it at once; an unassigned callback goes to the business contact instead. */
+/**
+ * The assignee hears of it at once: by SMS to their phone and by e-mail to their address when
+ * e-mail can go out; with neither (or unassigned), the business contact gets the SMS instead.
+ */
 async function tellAssignee(deps: Deps, tx: Repos, c: Callback, now: number, event: string): Promise<void> {
   const member = deps.config.staff.find((s) => s.id === c.assigneeId);
-  const to = phoneOf(deps, member?.phone) ?? escalationPhone(deps);
-  if (!to) {
-    deps.logger.warn({ callback: c.id, assignee: c.assigneeId }, 'nobody to tell about a callback: no staff or business phone');
-    return;
+  const phone = phoneOf(deps, member?.phone);
+  const email = member?.email?.trim() && deps.notifier?.canSend('email') ? member.email.trim() : undefined;
+  const to = phone ?? (email ? undefined : escalationPhone(deps));
+  const common = { appointmentId: null, kind: 'callback' as const, audience: 'staff' as const, dueAt: now };
+  const body = callbackAssignedSms(deps, c, member?.name);
+  if (to) await tx.outbox.enqueue({ ...common, dedupeKey: `callback:${c.id}:${event}`, to, body }, now);
+  if (email) {
+    const subject = `${deps.config.business.name}: ${c.urgency} callback for ${c.customerName}`.replace(/[\r\n]+/g, ' ');
+    await tx.outbox.enqueue({ ...common, channel: 'email', dedupeKey: `email:callback:${c.id}:${event}`, to: email, subject, body }, now);
   }
-  await tx.outbox.enqueue(
-    {
-      dedupeKey: `callback:${c.id}:${event}`,
-      appointmentId: null,
-      kind: 'callback',
-      audience: 'staff',
-      to,
-      body: callbackAssignedSms(deps, c, member?.name),
-      dueAt: now,
-    },
-    now,
-  );
+  if (!to && !email) deps.logger.warn({ callback: c.id, assignee: c.assigneeId }, 'nobody to tell about a callback: no staff or business phone');
 }
 
 /**

@@ -82,11 +82,15 @@ export class Notifier {
     return this.worker.stop().finally(() => this.emailSender?.close());
   }
 
+  /** Whether messages on this channel can actually go out (a provider is configured). */
+  canSend(channel: Channel): boolean {
+    return channel === 'sms' ? this.provider !== null : this.emailProvider !== null;
+  }
+
   /** The reminders this appointment will get, on channels that can actually send (for the booking's answer). */
   remindersFor(a: Appointment): { channel: Channel; minutesBefore: number }[] {
-    const live: Record<Channel, boolean> = { sms: this.provider !== null, email: this.emailProvider !== null };
     return reminderPlan(this.deps.config, a, this.deps.clock.now())
-      .filter((r) => live[r.channel])
+      .filter((r) => this.canSend(r.channel))
       .map(({ channel, minutesBefore }) => ({ channel, minutesBefore }));
   }
 

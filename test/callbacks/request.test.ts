@@ -2,6 +2,7 @@ import request from 'supertest';
 import { afterEach, describe, expect, it } from 'vitest';
 import { createApp } from '../../src/app.js';
 import { embeddedCalendarOf } from '../../src/calendar/staff.js';
+import { createNotifier } from '../../src/notifications/index.js';
 import { runTool } from '../../src/tools/registry.js';
 import { local, STORE_KINDS, type TestDeps } from '../helpers.js';
 import { callbackDeps, PHONES } from './support.js';
@@ -151,6 +152,31 @@ describe.each(STORE_KINDS)('request_callback on %s', (kind) => {
       const id = (out.result.callback as { id: string }).id;
       expect((await deps.store.callbacks.get(id))!.assigneeId).toBeNull();
       expect(await deps.store.outbox.byKey(`callback:${id}:assigned`)).toMatchObject({ to_phone: '+12125550100' });
+    });
+
+    it('the assignee is told by e-mail too when they have an address and e-mail can go out; by e-mail alone without a phone', async () => {
+      deps = await callbackDeps(kind, '2026-11-24T10:00', {}, { sam: { email: 'sam@salon.test' }, priya: { phone: undefined, email: 'priya@salon.test' } });
+      const smtp = { name: 'smtp', send: async () => ({ providerId: 'x' }), close: () => undefined };
+      deps.notifier = createNotifier(deps, { sender: null, emailSender: smtp });
+      const urgent = (await call(deps, { ...ASK, urgency: 'urgent' })).result.callback as { id: string };
+      expect(await deps.store.outbox.byKey(`callback:${urgent.id}:assigned`)).toMatchObject({ channel: 'sms', to_phone: PHONES.sam });
+      const mail = await deps.store.outbox.byKey(`email:callback:${urgent.id}:assigned`);
+      expect(mail).toMatchObject({ channel: 'email', to_phone: 'sam@salon.test', subject: 'Maple Street Salon: urgent callback for Jane Doe', kind: 'callback', audience: 'staff' });
+      expect(mail!.body).toBe((await deps.store.outbox.byKey(`callback:${urgent.id}:assigned`))!.body);
+      const medium = (await call(deps, { ...ASK, customer_phone: '+12125550213' })).result.callback as { id: string };
+      expect((await deps.store.callbacks.get(medium.id))!.assigneeId).toBe('priya');
+      expect(await deps.store.outbox.byKey(`callback:${medium.id}:assigned`)).toBeUndefined();
+      expect(await deps.store.outbox.byKey(`email:callback:${medium.id}:assigned`)).toMatchObject({ to_phone: 'priya@salon.test' });
+      // Without a way to send e-mail, an address alone does not count: the business phone is told.
+      deps.notifier = createNotifier(deps, { sender: null, emailSender: null });
+      deps.clock.advance(60_000);
+      const third = (await call(deps, { ...ASK, customer_phone: '+12125550214' })).result.callback as { id: string };
+      expect((await deps.store.callbacks.get(third.id))!.assigneeId).toBe('sam');
+      deps.clock.advance(60_000);
+      const fourth = (await call(deps, { ...ASK, customer_phone: '+12125550215' })).result.callback as { id: string };
+      expect((await deps.store.callbacks.get(fourth.id))!.assigneeId).toBe('priya');
+      expect(await deps.store.outbox.byKey(`callback:${fourth.id}:assigned`)).toMatchObject({ to_phone: '+12125550100' });
+      expect(await deps.store.outbox.byKey(`email:callback:${fourth.id}:assigned`)).toBeUndefined();
     });
 
     it('a staff member with the urgent callback role gets urgent ones and stays out of the rotation', async () => {
