@@ -1,10 +1,10 @@
 /**
  * One stored business's context: its configuration and secrets opened from its record, its slice
- * of the store, its embedded calendar, its outbox worker, and (built on first request) its app.
+ * of the store, its staff calendars (embedded unless a staff member names another), its outbox worker, and (built on first request) its app.
  */
 import type express from 'express';
 import { businessApp } from '../app.js';
-import { EmbeddedCalendar } from '../calendar/embedded.js';
+import { createCalendarProvider } from '../calendar/index.js';
 import { parseBusinessConfig } from '../config/business.js';
 import { unseal } from '../config/crypto.js';
 import { type Deps, makeDeps } from '../deps.js';
@@ -25,7 +25,11 @@ export function openSecrets(rt: Runtime, record: BusinessRecord): Secrets {
   if (!record.secretsSealed) return {};
   if (!rt.keyring) throw new Error(`business ${record.slug} has sealed secrets but BOOKLINE_ENCRYPTION_KEY is not set`);
   const parsed = secretsSchema.parse(JSON.parse(unseal(rt.keyring, record.secretsSealed)));
-  return Object.fromEntries(Object.entries(parsed).filter(([, v]) => typeof v === 'string')) as Secrets;
+  const { calendarPasswords, ...named } = parsed;
+  const out = Object.fromEntries(Object.entries(named).filter(([, v]) => typeof v === 'string')) as Secrets;
+  const passwords = Object.entries(calendarPasswords ?? {}).filter((e): e is [string, string] => typeof e[1] === 'string');
+  if (passwords.length) out.calendarPasswords = Object.fromEntries(passwords);
+  return out;
 }
 
 /** Where a business's routes are, as platforms must call them. */
@@ -33,17 +37,22 @@ export function businessBaseUrl(rt: Runtime, slug: string): string {
   return `${rt.settings.PUBLIC_BASE_URL.replace(/\/+$/, '')}/b/${slug}`;
 }
 
-export function buildTenant(rt: Runtime, record: BusinessRecord): Tenant {
+export async function buildTenant(rt: Runtime, record: BusinessRecord): Promise<Tenant> {
   const config = parseBusinessConfig(JSON.parse(record.configJson), `business "${record.slug}"`);
-  const settings = businessSettings(rt.settings, openSecrets(rt, record), businessBaseUrl(rt, record.slug));
+  const secrets = openSecrets(rt, record);
+  const settings = businessSettings(rt.settings, secrets, businessBaseUrl(rt, record.slug));
   const store = rt.store.forBusiness(record.id);
+  const logger = rt.logger.child({ business: record.id, slug: record.slug });
+  // Each staff member's own calendar, with this business's credentials only: CalDAV passwords come
+  // from its sealed secrets, never from the server's environment.
+  const calendar = await createCalendarProvider(settings, { store, clock: rt.clock, logger, timeZone: config.business.timeZone, config, env: secrets.calendarPasswords ?? {} });
   const deps = makeDeps({
     config,
     settings,
-    calendar: new EmbeddedCalendar(store.calendarEvents, () => rt.clock.now()),
+    calendar,
     store,
     clock: rt.clock,
-    logger: rt.logger.child({ business: record.id, slug: record.slug }),
+    logger,
     ids: rt.ids,
     admission: rt.admission,
   });

@@ -6,6 +6,7 @@
  */
 import { readdirSync, readFileSync } from 'node:fs';
 import { basename, join } from 'node:path';
+import { planCalendars } from '../calendar/index.js';
 import { ConfigError, parseBusinessConfig } from '../config/business.js';
 import { seal, sealedWith } from '../config/crypto.js';
 import { randomBase32hex } from '../domain/ids.js';
@@ -55,6 +56,33 @@ function parseSecretsInput(raw: unknown) {
   return parsed.data;
 }
 
+/** Credentials each calendar provider needs from the business's own secrets. */
+const PROVIDER_SECRETS = {
+  google: ['googleOauthClientId', 'googleOauthClientSecret', 'googleOauthRefreshToken'],
+  microsoft: ['microsoftTenantId', 'microsoftClientId', 'microsoftClientSecret'],
+} as const;
+
+/**
+ * Staff calendars on remote providers need the business's own credentials, checked when the record
+ * is written (a 400 that names what is missing), not when it is first served.
+ */
+function checkCalendars(slug: string, configJson: string, secrets: Secrets): void {
+  const config = parseBusinessConfig(JSON.parse(configJson), `business "${slug}"`);
+  try {
+    planCalendars(config, { CALENDAR_PROVIDER: 'embedded' }, secrets.calendarPasswords ?? {});
+  } catch (err) {
+    if (err instanceof ConfigError) throw new ManageError(400, err.message.replace(/passwordEnv: set (\S+) to/g, 'passwordEnv: add secrets.calendarPasswords.$1 with'));
+    throw err;
+  }
+  for (const [provider, names] of Object.entries(PROVIDER_SECRETS)) {
+    const users = config.staff.filter((s) => s.calendar?.provider === provider);
+    const missing = names.filter((n) => !secrets[n]);
+    if (users.length && missing.length) {
+      throw new ManageError(400, `business "${slug}": ${users.map((s) => s.name).join(', ')} use ${provider === 'google' ? 'Google Calendar' : 'Microsoft 365'}; set secrets ${missing.join(', ')} (the business's own credentials)`);
+    }
+  }
+}
+
 /** In production, a business with an entry point nobody authenticates is refused, as at start-up. */
 function checkOpen(rt: Runtime, slug: string, secrets: Secrets): void {
   try {
@@ -73,7 +101,7 @@ export interface BusinessView {
   name: string;
   timeZone: string;
   /** Which secrets are set (never their values). */
-  secrets: Record<string, boolean>;
+  secrets: ReturnType<typeof secretsView>;
   /** Where its platforms should call. */
   baseUrl: string;
   createdAt: string;
@@ -113,6 +141,7 @@ export async function createBusiness(rt: Runtime, input: { slug: unknown; config
   const configJson = checkConfig(input.config, slug);
   const secrets = mergeSecrets({}, parseSecretsInput(input.secrets));
   checkOpen(rt, slug, secrets);
+  checkCalendars(slug, configJson, secrets);
   const id = `biz_${randomBase32hex(12)}`;
   const ok = await rt.store.businesses.create({ id, slug, status: 'active', configJson, secretsSealed: sealSecrets(rt, secrets) }, rt.clock.now());
   if (!ok) throw new ManageError(409, `slug "${slug}" is taken`);
@@ -124,11 +153,13 @@ export async function updateBusiness(rt: Runtime, slug: string, change: { slug?:
   const nextSlug = change.slug === undefined ? undefined : checkSlug(change.slug);
   const configJson = change.config === undefined ? undefined : checkConfig(change.config, nextSlug ?? slug);
   let secretsSealed: string | null | undefined;
+  let secrets = openSecrets(rt, current);
   if (change.secrets !== undefined) {
-    const secrets = mergeSecrets(openSecrets(rt, current), parseSecretsInput(change.secrets));
+    secrets = mergeSecrets(secrets, parseSecretsInput(change.secrets));
     checkOpen(rt, nextSlug ?? slug, secrets);
     secretsSealed = sealSecrets(rt, secrets);
   }
+  if (configJson !== undefined || change.secrets !== undefined) checkCalendars(nextSlug ?? slug, configJson ?? current.configJson, secrets);
   if (nextSlug && nextSlug !== slug && (await rt.store.businesses.bySlug(nextSlug))) throw new ManageError(409, `slug "${nextSlug}" is taken`);
   const updated = await rt.store.businesses.update(current.id, { slug: nextSlug, configJson, secretsSealed }, rt.clock.now());
   return view(rt, updated!);

@@ -18,7 +18,7 @@ export class TenantRegistry {
 
   constructor(
     private readonly rt: Runtime,
-    private readonly build: (rt: Runtime, record: Tenant['record']) => Tenant = buildTenant,
+    private readonly build: (rt: Runtime, record: Tenant['record']) => Tenant | Promise<Tenant> = buildTenant,
   ) {}
 
   async appFor(slug: string): Promise<express.Express | undefined> {
@@ -74,7 +74,7 @@ export class TenantRegistry {
     let next: Tenant | undefined;
     if (record?.status === 'active') {
       try {
-        next = this.build(this.rt, record);
+        next = await this.build(this.rt, record);
       } catch (err) {
         // A record that cannot be opened (its key was removed...) must not take the others down.
         this.rt.logger.error({ err, business: id, slug: record.slug }, 'business could not be loaded; it is not served until fixed');

@@ -16,15 +16,35 @@ export const SECRET_SETTINGS = {
   elevenlabsToolSecret: 'ELEVENLABS_TOOL_SECRET',
   toolsApiKey: 'TOOLS_API_KEY',
   adminApiKey: 'ADMIN_API_KEY',
+  // Calendars: the business's own Google OAuth client and refresh token, its own Microsoft 365 app
+  // registration. Without them its staff cannot use those providers: the deployment's are not lent.
+  googleOauthClientId: 'GOOGLE_OAUTH_CLIENT_ID',
+  googleOauthClientSecret: 'GOOGLE_OAUTH_CLIENT_SECRET',
+  googleOauthRefreshToken: 'GOOGLE_OAUTH_REFRESH_TOKEN',
+  microsoftTenantId: 'MICROSOFT_TENANT_ID',
+  microsoftClientId: 'MICROSOFT_CLIENT_ID',
+  microsoftClientSecret: 'MICROSOFT_CLIENT_SECRET',
 } as const satisfies Record<string, keyof Env>;
 
 export type SecretName = keyof typeof SECRET_SETTINGS;
 export const SECRET_NAMES = Object.keys(SECRET_SETTINGS) as SecretName[];
 
 const secret = z.string().trim().min(8, 'must be at least 8 characters').max(4096);
+/** A CalDAV password: app-specific passwords are 16+ characters, a self-hosted one may be shorter. */
+const password = z.string().min(1).max(4096);
+const ENV_NAME = /^[A-Z_][A-Z0-9_]*$/;
 /** null removes a secret. */
-export const secretsSchema = z.object(Object.fromEntries(SECRET_NAMES.map((n) => [n, secret.nullable().optional()])) as Record<SecretName, z.ZodOptional<z.ZodNullable<typeof secret>>>).strict();
-export type Secrets = Partial<Record<SecretName, string>>;
+export const secretsSchema = z
+  .object({
+    ...(Object.fromEntries(SECRET_NAMES.map((n) => [n, secret.nullable().optional()])) as Record<SecretName, z.ZodOptional<z.ZodNullable<typeof secret>>>),
+    /**
+     * CalDAV passwords by the name a staff member's `calendar.passwordEnv` gives: for a stored
+     * business they are read from here, never from the server's environment. null removes one.
+     */
+    calendarPasswords: z.record(z.string().regex(ENV_NAME, 'a name like CALDAV_JORDAN_PASSWORD'), password.nullable()).optional(),
+  })
+  .strict();
+export type Secrets = Partial<Record<SecretName, string>> & { calendarPasswords?: Record<string, string> };
 
 /** Applies a change (null = remove) to the current secrets. */
 export function mergeSecrets(current: Secrets, change: z.output<typeof secretsSchema>): Secrets {
@@ -34,17 +54,38 @@ export function mergeSecrets(current: Secrets, change: z.output<typeof secretsSc
     if (v === null) delete out[n];
     else if (v !== undefined) out[n] = v;
   }
+  if (change.calendarPasswords) {
+    const passwords = { ...current.calendarPasswords };
+    for (const [name, v] of Object.entries(change.calendarPasswords)) {
+      if (v === null) delete passwords[name];
+      else passwords[name] = v;
+    }
+    if (Object.keys(passwords).length) out.calendarPasswords = passwords;
+    else delete out.calendarPasswords;
+  }
   return out;
 }
 
 /** Which secrets are set, never their values: what the APIs answer. */
-export function secretsView(s: Secrets): Record<SecretName, boolean> {
-  return Object.fromEntries(SECRET_NAMES.map((n) => [n, Boolean(s[n])])) as Record<SecretName, boolean>;
+export function secretsView(s: Secrets): Record<SecretName, boolean> & { calendarPasswords: string[] } {
+  return {
+    ...(Object.fromEntries(SECRET_NAMES.map((n) => [n, Boolean(s[n])])) as Record<SecretName, boolean>),
+    calendarPasswords: Object.keys(s.calendarPasswords ?? {}).sort(),
+  };
 }
 
 /** The deployment's settings with every business secret replaced by this business's own. */
 export function businessSettings(base: Env, secrets: Secrets, publicBaseUrl: string): Env {
-  const out: Env = { ...base, PUBLIC_BASE_URL: publicBaseUrl, PUBLIC_BASE_URL_SET: true, CALENDAR_PROVIDER: 'embedded' };
+  // Staff who name no calendar use the embedded one; a service-account key file is the deployment's.
+  const out: Env = {
+    ...base,
+    PUBLIC_BASE_URL: publicBaseUrl,
+    PUBLIC_BASE_URL_SET: true,
+    CALENDAR_PROVIDER: 'embedded',
+    GOOGLE_AUTH: secrets.googleOauthRefreshToken ? 'oauth' : undefined,
+    GOOGLE_SERVICE_ACCOUNT_KEY_FILE: undefined,
+    GOOGLE_IMPERSONATE_SUBJECT: undefined,
+  };
   const writable = out as unknown as Record<string, string | undefined>;
   for (const n of SECRET_NAMES) writable[SECRET_SETTINGS[n]] = secrets[n];
   return out;
