@@ -67,6 +67,8 @@ export async function oauthClient(s: ConnectSettings, refreshToken?: string): Pr
   client.transporter.interceptors.request.add({
     resolved: async (cfg) => {
       cfg.retry = false;
+      // The token POSTs set their own retry config (5xx and 429 retried, POST included).
+      cfg.retryConfig = { ...cfg.retryConfig, retry: 0, noResponseRetries: 0 };
       return cfg;
     },
   });
