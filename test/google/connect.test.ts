@@ -271,6 +271,16 @@ describe.each(STORE_KINDS)('google connect (%s)', (kind) => {
     expect(back).toEqual([expect.objectContaining({ status: 'healthy' })]);
   });
 
+  it('a grant Google will end soon is expiring, and the business is told', async () => {
+    const world = await setup(kind);
+    world.oauth.expireRefreshTokensAfter(36 * 3_600_000);
+    await connect(world);
+    const [r] = await runHealthChecks(world.deps);
+    expect(r).toMatchObject({ status: 'expiring', alerted: true });
+    const alerts = (await world.deps.store.outbox.list({ limit: 50 })).filter((m) => m.kind === 'connection');
+    expect(alerts.map((m) => m.body)).toEqual([expect.stringContaining('will stop working soon')]);
+  });
+
   it('refreshes of one token take turns across instances (lease)', async () => {
     const world = await setup(kind);
     await connect(world);
