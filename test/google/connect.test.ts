@@ -31,6 +31,7 @@ interface World {
   app: ReturnType<typeof createApp>;
   dir?: string;
   dbPath?: string;
+  env: Record<string, string>;
 }
 
 let w: World | undefined;
@@ -49,11 +50,8 @@ async function setup(kind: StoreKind): Promise<World> {
   const cal = await startFakeGoogleCalendar({ calendars: [PRIMARY, WORK], requireAuth: false, calendarTimeZone: 'America/New_York' });
   const dir = kind === 'sqlite' ? mkdtempSync(join(tmpdir(), 'bookline-gconnect-')) : undefined;
   const dbPath = dir ? join(dir, 'test.db') : undefined;
-  const deps = await makeTestDeps({
-    storeKind: kind,
-    ...(dbPath && { dbPath }),
-    env: {
-      RATE_LIMIT_PHONE_PER_HOUR: '0',
+  const env = {
+    RATE_LIMIT_PHONE_PER_HOUR: '0',
       ADMIN_API_KEY: ADMIN,
       PUBLIC_BASE_URL: BASE,
       BOOKLINE_ENCRYPTION_KEY: `k1:${randomBytes(32).toString('base64')}`,
@@ -64,9 +62,9 @@ async function setup(kind: StoreKind): Promise<World> {
       GOOGLE_OAUTH_REVOKE_URL: `${oauth.url}revoke`,
       GOOGLE_CALENDAR_ROOT_URL: cal.url,
       REMOTE_MAX_ATTEMPTS: '1',
-    },
-  });
-  w = { deps, oauth, cal, app: createApp(deps), ...(dir && { dir }), ...(dbPath && { dbPath }) };
+  };
+  const deps = await makeTestDeps({ storeKind: kind, ...(dbPath && { dbPath }), env });
+  w = { deps, oauth, cal, app: createApp(deps), env, ...(dir && { dir }), ...(dbPath && { dbPath }) };
   return w;
 }
 
@@ -320,4 +318,24 @@ describe.each(STORE_KINDS)('google connect (%s)', (kind) => {
     expect((await book(world, '2026-11-24T10:00')).result.ok).toBe(true);
     expect(world.cal.events(WORK)).toHaveLength(1);
   });
+});
+
+describe('npm run google:health', () => {
+  it('checks the stored connections through the server\'s composition root and marks a revoked one', async () => {
+    const world = await setup('sqlite');
+    await connect(world);
+    world.oauth.revoke(world.oauth.refreshTokens()[0]!.token);
+    const { execFile } = await import('node:child_process');
+    const run = () =>
+      new Promise<{ code: number; stdout: string }>((resolve) => {
+        execFile('npx', ['tsx', 'tools/google-health.ts'], { env: { ...process.env, ...world.env, DATABASE_PATH: world.dbPath!, BUSINESS_CONFIG: 'config/business.json', LOG_LEVEL: 'silent' } }, (err, stdout) =>
+          resolve({ code: err ? Number((err as { code?: number }).code ?? 1) : 0, stdout }),
+        );
+      });
+    const out = await run();
+    expect(out.code).toBe(2);
+    const report = JSON.parse(out.stdout.trim().split('\n').pop()!) as { businesses: Record<string, { staffId: string; status: string; alerted: boolean }[]> };
+    expect(report.businesses.default).toEqual([expect.objectContaining({ staffId: 'sam', status: 'revoked', alerted: true })]);
+    expect((await world.deps.store.googleConnections.get('sam'))?.status).toBe('revoked');
+  }, 60_000);
 });
