@@ -86,7 +86,7 @@ export class ConnectedCalendars implements CalendarAdapter {
           continue;
         }
         try {
-          next.set(calendarId, { key, googleCalendarId: c.calendarId, adapter: await this.build(openRefreshToken(s.keyring, this.deps.store.businessId, c), s) });
+          next.set(calendarId, { key, googleCalendarId: c.calendarId, adapter: await this.build(c.staffId, openRefreshToken(s.keyring, this.deps.store.businessId, c), s) });
         } catch (err) {
           this.deps.logger.error({ err, staff: c.staffId }, 'google connection cannot be opened (wrong BOOKLINE_ENCRYPTION_KEY?)');
         }
@@ -97,8 +97,8 @@ export class ConnectedCalendars implements CalendarAdapter {
     this.generation = gen;
   }
 
-  private async build(refreshToken: string, s: Exclude<ReturnType<typeof connectSettings>, { missing: string }>): Promise<CalendarAdapter> {
-    const [{ GoogleCalendarProvider }, { buildGoogleCalendarClient }, { createRemotePolicy, remotePolicyOptionsFromEnv }] = await Promise.all([
+  private async build(staffId: string, refreshToken: string, s: Exclude<ReturnType<typeof connectSettings>, { missing: string }>): Promise<CalendarAdapter> {
+    const [{ GoogleCalendarProvider }, { authClientOf, buildGoogleCalendarClient }, { createRemotePolicy, remotePolicyOptionsFromEnv }] = await Promise.all([
       import('../calendar/google.js'),
       import('../calendar/google-client.js'),
       import('../resilience/policy.js'),
@@ -109,6 +109,12 @@ export class ConnectedCalendars implements CalendarAdapter {
       auth: { kind: 'oauth', clientId: s.clientId, clientSecret: s.clientSecret, refreshToken },
       rootUrl: s.apiRoot,
       ...(s.endpoints.oauth2TokenUrl !== undefined && { tokenUrl: s.endpoints.oauth2TokenUrl }),
+    });
+    // The library refreshes on its own when booking needs a token: each of those gets an audit row too.
+    authClientOf(client)?.on('tokens', () => {
+      this.deps.store.googleConnections
+        .audit(staffId, { ok: true, error: null, actor: 'booking' }, this.deps.clock.now())
+        .catch((err: unknown) => logger.warn({ err, staff: staffId }, 'refresh audit row not written'));
     });
     const google = new GoogleCalendarProvider({ client, policy: this.policy, timeZone: this.deps.config.business.timeZone, sendUpdates: this.deps.settings.GOOGLE_SEND_UPDATES, logger });
     return withCreateCleanup(google, {

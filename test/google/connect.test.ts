@@ -156,6 +156,8 @@ describe.each(STORE_KINDS)('google connect (%s)', (kind) => {
     expect(events).toHaveLength(1);
     expect(events[0]!.summary).toBe('Haircut - Jane Doe');
     expect(world.cal.events(PRIMARY)).toHaveLength(0);
+    // Booking's own token refresh is audited as well.
+    expect((await world.deps.store.googleConnections.auditLog('sam', 10)).map((a) => a.actor)).toEqual(['booking', 'connect']);
     // Busy time in that calendar now keeps Sam's 10:00 taken.
     const again = await book(world, '2026-11-24T10:00');
     expect(again.result.ok).toBe(false);
