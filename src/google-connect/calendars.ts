@@ -30,6 +30,7 @@ export interface ConnectedCalendarsDeps {
 }
 
 interface Route {
+  staffId: string;
   key: string;
   googleCalendarId: string;
   adapter: CalendarAdapter;
@@ -45,6 +46,7 @@ export class ConnectedCalendars implements CalendarAdapter {
   private loading: Promise<void> | undefined;
   private policy: RemotePolicy | undefined;
   private statuses = new Map<string, GoogleConnection['status']>();
+  private lastNotice = new Map<string, number>();
 
   constructor(
     inner: CalendarAdapter,
@@ -86,7 +88,7 @@ export class ConnectedCalendars implements CalendarAdapter {
           continue;
         }
         try {
-          next.set(calendarId, { key, googleCalendarId: c.calendarId, adapter: await this.build(c.staffId, openRefreshToken(s.keyring, this.deps.store.businessId, c), s) });
+          next.set(calendarId, { staffId: c.staffId, key, googleCalendarId: c.calendarId, adapter: await this.build(c.staffId, openRefreshToken(s.keyring, this.deps.store.businessId, c), s) });
         } catch (err) {
           this.deps.logger.error({ err, staff: c.staffId }, 'google connection cannot be opened (wrong BOOKLINE_ENCRYPTION_KEY?)');
         }
@@ -123,6 +125,30 @@ export class ConnectedCalendars implements CalendarAdapter {
     });
   }
 
+  /**
+   * After a failed call: when Google refused the refresh token, the connection is checked (and
+   * marked, and the business told) now instead of at the monitor's next run. At most once a minute
+   * per staff member, so a burst of failing calls costs one check.
+   */
+  private async notice(route: Route): Promise<void> {
+    const h = route.adapter.health();
+    if (h.ok || !h.detail?.includes('invalid_grant')) return;
+    const now = this.deps.clock.now();
+    if (now - (this.lastNotice.get(route.staffId) ?? -Infinity) < 60_000) return;
+    this.lastNotice.set(route.staffId, now);
+    const { checkConnection } = await import('./health.js');
+    await checkConnection(this.deps, route.staffId).catch((err: unknown) => this.deps.logger.warn({ err, staff: route.staffId }, 'google connection check failed'));
+  }
+
+  private async guarded<T>(route: Route, fn: () => Promise<T>): Promise<T> {
+    try {
+      return await fn();
+    } catch (err) {
+      await this.notice(route);
+      throw err;
+    }
+  }
+
   storeWriter(calendarId: string): StoreEventWriter | undefined {
     // Synchronous: a staff member connected within the last refresh window may still be written
     // locally once; the cache is loaded by every other call of the booking path before this one.
@@ -148,15 +174,19 @@ export class ConnectedCalendars implements CalendarAdapter {
       if (!route) continue;
       jobs.push(
         route.adapter.freeBusy([route.googleCalendarId], range, signal).then(
-          (r) => {
+          async (r) => {
             const busy = r.busy.get(route.googleCalendarId);
             const error = r.errors.get(route.googleCalendarId);
             if (busy) result.busy.set(id, busy);
-            if (error !== undefined) result.errors.set(id, error);
+            if (error !== undefined) {
+              result.errors.set(id, error);
+              await this.notice(route);
+            }
           },
-          (err: unknown) => {
+          async (err: unknown) => {
             const cause = err instanceof Error && err.cause !== undefined ? err.cause : err;
             result.errors.set(id, `google: ${describeFailure(cause)}`);
+            await this.notice(route);
           },
         ),
       );
@@ -167,22 +197,22 @@ export class ConnectedCalendars implements CalendarAdapter {
 
   async createEvent(input: CalendarEventInput, signal?: AbortSignal): Promise<{ eventId: string }> {
     const route = (await this.current()).get(input.calendarId);
-    return route ? route.adapter.createEvent({ ...input, calendarId: route.googleCalendarId }, signal) : this.inner.createEvent(input, signal);
+    return route ? this.guarded(route, () => route.adapter.createEvent({ ...input, calendarId: route.googleCalendarId }, signal)) : this.inner.createEvent(input, signal);
   }
 
   async moveEvent(calendarId: string, eventId: string, times: EventTimes, signal?: AbortSignal): Promise<void> {
     const route = (await this.current()).get(calendarId);
-    return route ? route.adapter.moveEvent(route.googleCalendarId, eventId, times, signal) : this.inner.moveEvent(calendarId, eventId, times, signal);
+    return route ? this.guarded(route, () => route.adapter.moveEvent(route.googleCalendarId, eventId, times, signal)) : this.inner.moveEvent(calendarId, eventId, times, signal);
   }
 
   async cancelEvent(calendarId: string, eventId: string, signal?: AbortSignal): Promise<void> {
     const route = (await this.current()).get(calendarId);
-    return route ? route.adapter.cancelEvent(route.googleCalendarId, eventId, signal) : this.inner.cancelEvent(calendarId, eventId, signal);
+    return route ? this.guarded(route, () => route.adapter.cancelEvent(route.googleCalendarId, eventId, signal)) : this.inner.cancelEvent(calendarId, eventId, signal);
   }
 
   async removeByKey(calendarId: string, appointmentId: string, signal?: AbortSignal): Promise<boolean> {
     const route = (await this.current()).get(calendarId);
-    return route ? route.adapter.removeByKey(route.googleCalendarId, appointmentId, signal) : this.inner.removeByKey(calendarId, appointmentId, signal);
+    return route ? this.guarded(route, () => route.adapter.removeByKey(route.googleCalendarId, appointmentId, signal)) : this.inner.removeByKey(calendarId, appointmentId, signal);
   }
 
   /** Ready as the inner calendar is: a revoked connection degrades its staff member, not the process. */

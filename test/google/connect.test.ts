@@ -322,6 +322,27 @@ describe.each(STORE_KINDS)('google connect (%s)', (kind) => {
   });
 });
 
+describe('a refresh token revoked between checks', () => {
+  it('is found by the booking that hits it: the connection is marked revoked and the business told once', async () => {
+    const world = await setup('sqlite');
+    await connect(world);
+    world.oauth.revoke(world.oauth.refreshTokens()[0]!.token);
+    // Another process on the same database: its client has no access token yet, so it must refresh.
+    const other = await makeTestDeps({ dbPath: world.dbPath!, env: world.env });
+    try {
+      const booked = await book({ ...world, deps: other }, '2026-11-24T10:00');
+      expect(booked.result.ok).toBe(false);
+      expect((await other.store.googleConnections.get('sam'))?.status).toBe('revoked');
+      const again = await book({ ...world, deps: other }, '2026-11-24T11:00');
+      expect(again.result.ok).toBe(false);
+      expect((await other.store.outbox.list({ limit: 50 })).filter((m) => m.kind === 'connection')).toHaveLength(1);
+      expect(world.cal.events(WORK)).toHaveLength(0);
+    } finally {
+      await other.cleanup();
+    }
+  });
+});
+
 describe('npm run google:health', () => {
   it('checks the stored connections through the server\'s composition root and marks a revoked one', async () => {
     const world = await setup('sqlite');
