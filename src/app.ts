@@ -9,6 +9,7 @@
  */
 import express, { type NextFunction, type Request, type Response } from 'express';
 import type { Deps } from './deps.js';
+import { connectionView, connectRouter, googleAdminRouter } from './google-connect/routes.js';
 import { adminRouter } from './http/admin.js';
 import { callbacksRouter } from './http/callbacks.js';
 import { notificationsRouter } from './http/notifications.js';
@@ -83,10 +84,18 @@ export function businessApp(deps: Deps): express.Express {
     const calendar = deps.calendar.health();
     const store = await deps.store.health();
     const ok = calendar.ok && store.ok;
-    res.status(ok ? 200 : 503).json({ ok, calendar: { provider: deps.calendar.name, ...calendar }, store });
+    // Connected Google accounts are detail, never readiness: a revoked one makes its staff member
+    // unbookable, not the process (taking it out of a load balancer would stop everyone's bookings).
+    const connections = store.ok ? await deps.store.googleConnections.list().catch(() => []) : [];
+    const google = connections.length
+      ? { google: { connections: connections.map((c) => { const v = connectionView(deps, c); return { staff: v.staff, status: v.status, lastCheckAt: v.lastCheckAt, lastError: v.lastError }; }) } }
+      : {};
+    res.status(ok ? 200 : 503).json({ ok, calendar: { provider: deps.calendar.name, ...calendar }, store, ...google });
   });
 
   app.use('/tools', toolsApiAuth(deps), toolsRouter(deps));
+  app.use('/connect/google', connectRouter(deps));
+  app.use('/admin/google', googleAdminRouter(deps));
   app.use('/admin/notifications', notificationsRouter(deps));
   app.use('/admin/callbacks', callbacksRouter(deps));
   app.use('/admin', adminRouter(deps));

@@ -12,6 +12,7 @@ import type { Env } from './config/env.js';
 import type { Clock } from './domain/clock.js';
 import type { IdGenerator } from './domain/ids.js';
 import { Speech } from './domain/speech.js';
+import { withGoogleConnections } from './google-connect/calendars.js';
 import type { Notifier } from './notifications/index.js';
 import { compileRules, type ScheduleRules } from './slots/rules.js';
 import type { BusinessStore } from './store/ports.js';
@@ -53,6 +54,8 @@ export function makeDeps(input: DepsInput): Deps {
   const { business } = input.config;
   return {
     ...input,
+    // Staff with a connected Google account book into it (src/google-connect/calendars.ts).
+    calendar: withGoogleConnections(input.calendar, input),
     rules: compileRules(input.config),
     speech: new Speech({ zone: business.timeZone, locale: business.locale, clock: business.clock, businessName: business.name }),
     locks: new KeyedMutex(),

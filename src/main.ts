@@ -7,6 +7,7 @@ import { loadDefaultBusiness, openRuntime } from './bootstrap.js';
 import { ConfigError } from './config/business.js';
 import { isLocalBaseUrl, localBaseUrl, readEnv } from './config/env.js';
 import { checkEntryPoints } from './config/security.js';
+import { startHealthMonitor } from './google-connect/health.js';
 import { operatorRouter } from './http/operator.js';
 import { listen } from './http/server.js';
 import { createLogger } from './logger.js';
@@ -74,6 +75,8 @@ async function main(): Promise<void> {
   };
   const overdueCheck = settings.CALLBACK_SWEEP_INTERVAL_MS > 0 ? setInterval(checkOverdue, settings.CALLBACK_SWEEP_INTERVAL_MS) : undefined;
   overdueCheck?.unref();
+  // Connected Google accounts: found broken here, before a caller tries to book.
+  const googleHealth = startHealthMonitor(settings, businesses, logger);
 
   let stopping = false;
   const stop = (signal: string) => {
@@ -84,6 +87,7 @@ async function main(): Promise<void> {
     clearInterval(maintenance);
     clearInterval(sweeper);
     clearInterval(overdueCheck);
+    googleHealth.stop();
     // In-flight calls finish (each within TOOL_DEADLINE_MS) and are answered with Connection: close;
     // idle keep-alive connections end within the keep-alive timeout.
     const graceMs = settings.TOOL_DEADLINE_MS + http.server.keepAliveTimeout + 1000;

@@ -112,6 +112,7 @@ export function embeddedCalendarOf(p: unknown): EmbeddedCalendar | undefined {
   if (p instanceof EmbeddedCalendar) return p;
   let cur: unknown = p;
   for (let depth = 0; depth < 4 && cur; depth++) {
+    if (cur instanceof EmbeddedCalendar) return cur;
     if (cur instanceof StaffCalendars) {
       const found = cur.find('embedded');
       return found instanceof EmbeddedCalendar ? found : undefined;

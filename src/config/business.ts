@@ -261,6 +261,8 @@ export const businessFileSchema = z
         clock: z.enum(['12h', '24h']).default('12h'),
         locale: z.string().default('en-US'),
         phone: z.string().optional(),
+        /** Where the business is e-mailed about its own setup (a Google connection needing attention) when it has no phone. */
+        email: z.email().optional(),
         address: z.string().optional(),
       })
       .strict(),

@@ -38,18 +38,24 @@ export function parseKeyring(value: string | undefined): Keyring | undefined {
 
 const b64u = (b: Buffer) => b.toString('base64url');
 
-export function seal(ring: Keyring, plaintext: string): string {
+/**
+ * Additional data: the key id, and the `context` a secret belongs to when one is given (a
+ * connection's business and staff member), so a sealed value copied into another row does not open.
+ */
+const aad = (id: string, context: string | undefined) => Buffer.from(context === undefined ? id : `${id}|${context}`);
+
+export function seal(ring: Keyring, plaintext: string, context?: string): string {
   const key = ring.keys.get(ring.current)!;
   const iv = randomBytes(12);
   const cipher = createCipheriv('aes-256-gcm', key, iv);
-  cipher.setAAD(Buffer.from(ring.current));
+  cipher.setAAD(aad(ring.current, context));
   const data = Buffer.concat([cipher.update(plaintext, 'utf8'), cipher.final()]);
   return ['v1', ring.current, b64u(iv), b64u(cipher.getAuthTag()), b64u(data)].join('.');
 }
 
 export class SealError extends Error {}
 
-export function unseal(ring: Keyring, sealed: string): string {
+export function unseal(ring: Keyring, sealed: string, context?: string): string {
   const parts = sealed.split('.');
   if (parts.length !== 5 || parts[0] !== 'v1') throw new SealError('not a sealed secret');
   const [, id, iv, tag, data] = parts as [string, string, string, string, string];
@@ -57,7 +63,7 @@ export function unseal(ring: Keyring, sealed: string): string {
   if (!key) throw new SealError(`sealed with key "${id}", which BOOKLINE_ENCRYPTION_KEY does not hold`);
   try {
     const decipher = createDecipheriv('aes-256-gcm', key, Buffer.from(iv, 'base64url'));
-    decipher.setAAD(Buffer.from(id));
+    decipher.setAAD(aad(id, context));
     decipher.setAuthTag(Buffer.from(tag, 'base64url'));
     return Buffer.concat([decipher.update(Buffer.from(data, 'base64url')), decipher.final()]).toString('utf8');
   } catch {

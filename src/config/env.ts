@@ -136,6 +136,12 @@ export const envSchema = z.object({
   GOOGLE_CALENDAR_ROOT_URL: optionalString,
   /** OAuth token endpoint override, for the local fake. */
   GOOGLE_TOKEN_URL: optionalString,
+  /** OAuth authorization endpoint override, for the local fake ("Connect Google Calendar"). */
+  GOOGLE_OAUTH_AUTH_URL: optionalString,
+  /** OAuth revoke endpoint override, for the local fake. */
+  GOOGLE_OAUTH_REVOKE_URL: optionalString,
+  /** How often the server checks each connected Google account (ms); 0 = only `npm run google:health`. */
+  GOOGLE_HEALTH_INTERVAL_MS: int(900_000, 0, 86_400_000),
   /** Who Google e-mails about event changes. Events carry no attendees, so "none" is the quiet default. */
   GOOGLE_SEND_UPDATES: z.enum(['all', 'externalOnly', 'none']).default('none'),
 

@@ -25,7 +25,7 @@ import type { TemplateName, Templates, TemplateValues } from './templates.js';
 
 /** The repositories of the change's own transaction that planning writes to. */
 export type PlannerTx = Pick<Repos, 'outbox' | 'invites'>;
-type Kind = Exclude<NewMessage['kind'], 'reminder' | 'callback'>;
+type Kind = Exclude<NewMessage['kind'], 'reminder' | 'callback' | 'connection'>;
 
 export interface PlannerDeps {
   config: BusinessConfig;

@@ -166,7 +166,7 @@ export interface CallLogRepo {
 
 export type OutboxStatus = 'pending' | 'sending' | 'sent' | 'failed' | 'unknown' | 'cancelled' | 'skipped' | 'expired';
 export const OUTBOX_STATUSES: readonly OutboxStatus[] = ['pending', 'sending', 'sent', 'failed', 'unknown', 'cancelled', 'skipped', 'expired'];
-export type MessageKind = 'booked' | 'rescheduled' | 'cancelled' | 'reminder' | 'callback';
+export type MessageKind = 'booked' | 'rescheduled' | 'cancelled' | 'reminder' | 'callback' | 'connection';
 export type Channel = 'sms' | 'email';
 export const CHANNELS: readonly Channel[] = ['sms', 'email'];
 
@@ -357,8 +357,61 @@ export interface CallbackRepo {
   markRetryMissed(now: number): Promise<Callback[]>;
 }
 
+export const GOOGLE_CONNECTION_STATUSES = ['healthy', 'expiring', 'revoked', 'error'] as const;
+export type GoogleConnectionStatus = (typeof GOOGLE_CONNECTION_STATUSES)[number];
+
+/** One staff member's Google account as connected through the consent flow (src/google-connect/). */
+export interface GoogleConnection {
+  staffId: string;
+  /** Sealed with src/config/crypto.ts, the connection (business + staff) bound in as context. */
+  refreshTokenSealed: string;
+  /** Space-separated, as Google granted them. */
+  scopes: string;
+  accountEmail: string | null;
+  /** Null until the admin picks which of the account's calendars belongs to the staff member. */
+  calendarId: string | null;
+  calendarTimeZone: string | null;
+  status: GoogleConnectionStatus;
+  /** When the refresh token itself stops working (time-based grants), if Google said. */
+  refreshExpiresAt: number | null;
+  lastCheckAt: number | null;
+  lastError: string | null;
+  /** Last time the business was told about a problem with this connection. */
+  alertedAt: number | null;
+  connectedAt: number;
+  updatedAt: number;
+}
+
+export type OAuthStateKind = 'state' | 'link';
+
+export interface GoogleConnectionRepo {
+  /** Inserts or replaces the staff member's connection (a reconnect starts healthy again). */
+  save(c: Omit<GoogleConnection, 'updatedAt' | 'alertedAt' | 'lastCheckAt' | 'lastError' | 'status'>, now: number): Promise<GoogleConnection>;
+  get(staffId: string): Promise<GoogleConnection | undefined>;
+  list(): Promise<GoogleConnection[]>;
+  setCalendar(staffId: string, calendarId: string, timeZone: string | null, now: number): Promise<GoogleConnection | undefined>;
+  /** Records a check; `alerted` marks that the business was told now. */
+  recordCheck(staffId: string, change: { status: GoogleConnectionStatus; error: string | null; alerted?: boolean }, now: number): Promise<void>;
+  remove(staffId: string): Promise<boolean>;
+  /** An audit row per refresh attempt. */
+  audit(staffId: string, e: { ok: boolean; error: string | null; actor: string }, now: number): Promise<void>;
+  auditLog(staffId: string, limit: number): Promise<{ at: number; ok: boolean; error: string | null; actor: string }[]>;
+  /**
+   * Takes the refresh lease of a connection for `ttlMs` unless another owner holds an unexpired one:
+   * refreshes of one token on several instances take turns (a network call cannot run inside a
+   * transaction, so the lock is a lease row, not a held transaction).
+   */
+  takeLease(staffId: string, owner: string, now: number, ttlMs: number): Promise<boolean>;
+  releaseLease(staffId: string, owner: string): Promise<void>;
+  /** Remembers a single-use nonce (an OAuth state or a one-time link) with its PKCE verifier, sealed. */
+  putNonce(n: { nonce: string; kind: OAuthStateKind; staffId: string; secretSealed: string | null; expiresAt: number }, now: number): Promise<void>;
+  /** Uses the nonce up: returns it once, if unexpired; never again. */
+  consumeNonce(nonce: string, kind: OAuthStateKind, now: number): Promise<{ staffId: string; secretSealed: string | null } | undefined>;
+}
+
 export interface Repos {
   appointments: AppointmentRepo;
+  googleConnections: GoogleConnectionRepo;
   callbacks: CallbackRepo;
   calendarEvents: CalendarEventRepo;
   idempotency: IdempotencyRepo;

@@ -14,8 +14,8 @@ import http from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { DateTime } from 'luxon';
 
-export type FakeRoute = 'insert' | 'patch' | 'update' | 'delete' | 'get' | 'list' | 'freebusy' | 'token' | 'calendar';
-export const FAKE_ROUTES: readonly FakeRoute[] = ['insert', 'patch', 'update', 'delete', 'get', 'list', 'freebusy', 'token', 'calendar'];
+export type FakeRoute = 'insert' | 'patch' | 'update' | 'delete' | 'get' | 'list' | 'freebusy' | 'token' | 'calendar' | 'calendarList';
+export const FAKE_ROUTES: readonly FakeRoute[] = ['insert', 'patch', 'update', 'delete', 'get', 'list', 'freebusy', 'token', 'calendar', 'calendarList'];
 
 export interface Fault {
   /** Answer with this HTTP status and a Google-shaped error body (OAuth-shaped on the token route). */
@@ -376,6 +376,7 @@ export async function startFakeGoogleCalendar(opts: FakeGoogleCalendarOptions = 
   function routeOf(method: string, path: string): { route: FakeRoute; calendarId?: string; eventId?: string } | undefined {
     if (path === '/token' && method === 'POST') return { route: 'token' };
     if (path === '/calendar/v3/freeBusy' && method === 'POST') return { route: 'freebusy' };
+    if (path === '/calendar/v3/users/me/calendarList' && method === 'GET') return { route: 'calendarList' };
     const m = /^\/calendar\/v3\/calendars\/([^/]+)(?:\/events(?:\/([^/]+))?)?$/.exec(path);
     if (!m) return undefined;
     const calendarId = decodeURIComponent(m[1]!);
@@ -551,6 +552,27 @@ export async function startFakeGoogleCalendar(opts: FakeGoogleCalendarOptions = 
     return { status: 200, body: { kind: 'calendar#freeBusy', timeMin: formatUtc(timeMin), timeMax: formatUtc(timeMax), calendars: out } };
   }
 
+  /** Every calendar of the fake is on the caller's list; the first one is their primary. */
+  function calendarList(q: URLSearchParams): Reply {
+    const all = [...calendars.values()];
+    const offset = Number(q.get('pageToken') ?? '0');
+    const max = Math.min(Number(q.get('maxResults') ?? '100') || 100, 250);
+    const page = all.slice(offset, offset + max);
+    const items = page.map((cal, i) => ({
+      kind: 'calendar#calendarListEntry',
+      etag: `"${cal.id.length}"`,
+      id: cal.id,
+      summary: cal.id,
+      timeZone: cal.timeZone,
+      accessRole: cal.readOnly ? 'reader' : 'owner',
+      ...(offset + i === 0 && { primary: true }),
+    }));
+    return {
+      status: 200,
+      body: { kind: 'calendar#calendarList', etag: '"list"', items, ...(offset + max < all.length && { nextPageToken: String(offset + max) }) },
+    };
+  }
+
   function dispatch(
     req: http.IncomingMessage,
     r: { route: FakeRoute; calendarId?: string; eventId?: string },
@@ -560,6 +582,7 @@ export async function startFakeGoogleCalendar(opts: FakeGoogleCalendarOptions = 
     if (r.route === 'token') return token(rawBody);
     checkAuth(req);
     if (r.route === 'freebusy') return freeBusy(parseJson(rawBody));
+    if (r.route === 'calendarList') return calendarList(q);
     const cal = calendarFor(r.calendarId!);
     const existing = r.eventId === undefined ? undefined : cal.events.get(r.eventId);
     switch (r.route) {

@@ -30,6 +30,10 @@ import type {
   ChangeListener,
   Claim,
   EnqueueResult,
+  GoogleConnection,
+  GoogleConnectionRepo,
+  GoogleConnectionStatus,
+  OAuthStateKind,
   IdempotencyRepo,
   NewAppointment,
   NewMessage,
@@ -90,6 +94,7 @@ function makeRepos(scope: Scope, ex: Executor, atomic: Atomic | null): TxRepos {
   const self: TxRepos = {
     ex,
     appointments: undefined as unknown as AppointmentRepo,
+    googleConnections: new GoogleConnections(scope.biz, ex),
     callbacks: undefined as unknown as CallbackRepo,
     calendarEvents: new CalendarEvents(scope.biz, ex),
     idempotency: undefined as unknown as IdempotencyRepo,
@@ -1048,6 +1053,160 @@ class Invites implements InviteRepo {
       );
       return { uid: r!.uid, sequence: Number(r!.sequence) };
     });
+  }
+}
+
+// ---------------------------------------------------------------- google connections
+
+interface GoogleConnectionRow {
+  staff_id: string;
+  refresh_token_sealed: string;
+  scopes: string;
+  account_email: string | null;
+  calendar_id: string | null;
+  calendar_time_zone: string | null;
+  status: GoogleConnectionStatus;
+  refresh_expires_at: number | string | null;
+  last_check_at: number | string | null;
+  last_error: string | null;
+  alerted_at: number | string | null;
+  connected_at: number | string;
+  updated_at: number | string;
+}
+
+const msOrNull = (v: number | string | null): number | null => (v === null ? null : Number(v));
+
+function connectionFrom(r: GoogleConnectionRow): GoogleConnection {
+  return {
+    staffId: r.staff_id,
+    refreshTokenSealed: r.refresh_token_sealed,
+    scopes: r.scopes,
+    accountEmail: r.account_email,
+    calendarId: r.calendar_id,
+    calendarTimeZone: r.calendar_time_zone,
+    status: r.status,
+    refreshExpiresAt: msOrNull(r.refresh_expires_at),
+    lastCheckAt: msOrNull(r.last_check_at),
+    lastError: r.last_error,
+    alertedAt: msOrNull(r.alerted_at),
+    connectedAt: Number(r.connected_at),
+    updatedAt: Number(r.updated_at),
+  };
+}
+
+const CONNECTION_COLUMNS = `staff_id, refresh_token_sealed, scopes, account_email, calendar_id, calendar_time_zone, status, refresh_expires_at,
+  last_check_at, last_error, alerted_at, connected_at, updated_at`;
+
+class GoogleConnections implements GoogleConnectionRepo {
+  constructor(
+    private readonly biz: string,
+    private readonly ex: Executor,
+  ) {}
+
+  async save(c: Parameters<GoogleConnectionRepo['save']>[0], now: number): Promise<GoogleConnection> {
+    const r = await this.ex.get<GoogleConnectionRow>(
+      `INSERT INTO google_connections (business_id, staff_id, refresh_token_sealed, scopes, account_email, calendar_id, calendar_time_zone, status,
+         refresh_expires_at, connected_at, updated_at)
+       VALUES (?, ?, ?, ?, ?, ?, ?, 'healthy', ?, ?, ?)
+       ON CONFLICT (business_id, staff_id) DO UPDATE SET refresh_token_sealed = excluded.refresh_token_sealed, scopes = excluded.scopes,
+         account_email = excluded.account_email, calendar_id = excluded.calendar_id, calendar_time_zone = excluded.calendar_time_zone,
+         status = 'healthy', refresh_expires_at = excluded.refresh_expires_at, last_error = NULL, alerted_at = NULL,
+         connected_at = excluded.connected_at, updated_at = excluded.updated_at
+       RETURNING ${CONNECTION_COLUMNS}`,
+      [this.biz, c.staffId, c.refreshTokenSealed, c.scopes, c.accountEmail, c.calendarId, c.calendarTimeZone, c.refreshExpiresAt, c.connectedAt, now],
+    );
+    return connectionFrom(r!);
+  }
+
+  async get(staffId: string): Promise<GoogleConnection | undefined> {
+    const r = await this.ex.get<GoogleConnectionRow>(`SELECT ${CONNECTION_COLUMNS} FROM google_connections WHERE business_id = ? AND staff_id = ?`, [this.biz, staffId]);
+    return r && connectionFrom(r);
+  }
+
+  async list(): Promise<GoogleConnection[]> {
+    const rows = await this.ex.all<GoogleConnectionRow>(`SELECT ${CONNECTION_COLUMNS} FROM google_connections WHERE business_id = ? ORDER BY staff_id`, [this.biz]);
+    return rows.map(connectionFrom);
+  }
+
+  async setCalendar(staffId: string, calendarId: string, timeZone: string | null, now: number): Promise<GoogleConnection | undefined> {
+    const r = await this.ex.get<GoogleConnectionRow>(
+      `UPDATE google_connections SET calendar_id = ?, calendar_time_zone = ?, updated_at = ? WHERE business_id = ? AND staff_id = ? RETURNING ${CONNECTION_COLUMNS}`,
+      [calendarId, timeZone, now, this.biz, staffId],
+    );
+    return r && connectionFrom(r);
+  }
+
+  async recordCheck(staffId: string, change: { status: GoogleConnectionStatus; error: string | null; alerted?: boolean }, now: number): Promise<void> {
+    await this.ex.run(
+      `UPDATE google_connections SET status = ?, last_error = ?, last_check_at = ?, updated_at = ?, alerted_at = CASE WHEN ? = 1 THEN ? ELSE alerted_at END
+        WHERE business_id = ? AND staff_id = ?`,
+      [change.status, change.error, now, now, change.alerted ? 1 : 0, now, this.biz, staffId],
+    );
+  }
+
+  async remove(staffId: string): Promise<boolean> {
+    return (await this.ex.run('DELETE FROM google_connections WHERE business_id = ? AND staff_id = ?', [this.biz, staffId])) > 0;
+  }
+
+  async audit(staffId: string, e: { ok: boolean; error: string | null; actor: string }, now: number): Promise<void> {
+    await this.ex.run('INSERT INTO google_connection_audit (business_id, staff_id, at_ms, ok, error, actor) VALUES (?, ?, ?, ?, ?, ?)', [
+      this.biz,
+      staffId,
+      now,
+      e.ok ? 1 : 0,
+      e.error,
+      e.actor,
+    ]);
+  }
+
+  async auditLog(staffId: string, limit: number): Promise<{ at: number; ok: boolean; error: string | null; actor: string }[]> {
+    const rows = await this.ex.all<{ at_ms: number | string; ok: number; error: string | null; actor: string }>(
+      'SELECT at_ms, ok, error, actor FROM google_connection_audit WHERE business_id = ? AND staff_id = ? ORDER BY at_ms DESC, id DESC LIMIT ?',
+      [this.biz, staffId, limit],
+    );
+    return rows.map((r) => ({ at: Number(r.at_ms), ok: Number(r.ok) === 1, error: r.error, actor: r.actor }));
+  }
+
+  async takeLease(staffId: string, owner: string, now: number, ttlMs: number): Promise<boolean> {
+    // One conditional UPDATE: both engines apply it atomically per row, so two takers never both win.
+    const n = await this.ex.run(
+      `UPDATE google_connections SET lease_owner = ?, lease_until = ?
+        WHERE business_id = ? AND staff_id = ? AND (lease_owner IS NULL OR lease_until IS NULL OR lease_until <= ? OR lease_owner = ?)`,
+      [owner, now + ttlMs, this.biz, staffId, now, owner],
+    );
+    return n > 0;
+  }
+
+  async releaseLease(staffId: string, owner: string): Promise<void> {
+    await this.ex.run('UPDATE google_connections SET lease_owner = NULL, lease_until = NULL WHERE business_id = ? AND staff_id = ? AND lease_owner = ?', [
+      this.biz,
+      staffId,
+      owner,
+    ]);
+  }
+
+  async putNonce(n: { nonce: string; kind: OAuthStateKind; staffId: string; secretSealed: string | null; expiresAt: number }, now: number): Promise<void> {
+    // Expired nonces are purged on write: the table holds only flows started in the last minutes.
+    await this.ex.run('DELETE FROM oauth_nonces WHERE business_id = ? AND expires_at < ?', [this.biz, now]);
+    await this.ex.run('INSERT INTO oauth_nonces (business_id, nonce, kind, staff_id, secret_sealed, expires_at, created_at) VALUES (?, ?, ?, ?, ?, ?, ?)', [
+      this.biz,
+      n.nonce,
+      n.kind,
+      n.staffId,
+      n.secretSealed,
+      n.expiresAt,
+      now,
+    ]);
+  }
+
+  async consumeNonce(nonce: string, kind: OAuthStateKind, now: number): Promise<{ staffId: string; secretSealed: string | null } | undefined> {
+    // DELETE ... RETURNING: of two requests presenting the same nonce, exactly one gets the row.
+    const r = await this.ex.get<{ staff_id: string; secret_sealed: string | null; expires_at: number | string }>(
+      'DELETE FROM oauth_nonces WHERE business_id = ? AND nonce = ? AND kind = ? RETURNING staff_id, secret_sealed, expires_at',
+      [this.biz, nonce, kind],
+    );
+    if (!r || Number(r.expires_at) < now) return undefined;
+    return { staffId: r.staff_id, secretSealed: r.secret_sealed };
   }
 }
 
