@@ -61,12 +61,22 @@ const PROVIDER_SECRETS = {
   google: ['googleOauthClientId', 'googleOauthClientSecret', 'googleOauthRefreshToken'],
   microsoft: ['microsoftTenantId', 'microsoftClientId', 'microsoftClientSecret'],
 } as const;
+const PROVIDER_SETTINGS = {
+  googleOauthClientId: 'GOOGLE_OAUTH_CLIENT_ID',
+  googleOauthClientSecret: 'GOOGLE_OAUTH_CLIENT_SECRET',
+  googleOauthRefreshToken: 'GOOGLE_OAUTH_REFRESH_TOKEN',
+  microsoftTenantId: 'MICROSOFT_TENANT_ID',
+  microsoftClientId: 'MICROSOFT_CLIENT_ID',
+  microsoftClientSecret: 'MICROSOFT_CLIENT_SECRET',
+} as const;
 
 /**
  * Staff calendars on remote providers need the business's own credentials, checked when the record
  * is written (a 400 that names what is missing), not when it is first served.
  */
-function checkCalendars(slug: string, configJson: string, secrets: Secrets): void {
+function checkCalendars(rt: Runtime, slug: string, configJson: string, secrets: Secrets): void {
+  // What the business's context will run with: its own secrets, and the deployment's OAuth client.
+  const effective = businessSettings(rt.settings, secrets, businessBaseUrl(rt, slug));
   const config = parseBusinessConfig(JSON.parse(configJson), `business "${slug}"`);
   try {
     planCalendars(config, { CALENDAR_PROVIDER: 'embedded' }, secrets.calendarPasswords ?? {});
@@ -76,7 +86,7 @@ function checkCalendars(slug: string, configJson: string, secrets: Secrets): voi
   }
   for (const [provider, names] of Object.entries(PROVIDER_SECRETS)) {
     const users = config.staff.filter((s) => s.calendar?.provider === provider);
-    const missing = names.filter((n) => !secrets[n]);
+    const missing = names.filter((n) => !effective[PROVIDER_SETTINGS[n]]);
     if (users.length && missing.length) {
       throw new ManageError(400, `business "${slug}": ${users.map((s) => s.name).join(', ')} use ${provider === 'google' ? 'Google Calendar' : 'Microsoft 365'}; set secrets ${missing.join(', ')} (the business's own credentials)`);
     }
@@ -141,7 +151,7 @@ export async function createBusiness(rt: Runtime, input: { slug: unknown; config
   const configJson = checkConfig(input.config, slug);
   const secrets = mergeSecrets({}, parseSecretsInput(input.secrets));
   checkOpen(rt, slug, secrets);
-  checkCalendars(slug, configJson, secrets);
+  checkCalendars(rt, slug, configJson, secrets);
   const id = `biz_${randomBase32hex(12)}`;
   const ok = await rt.store.businesses.create({ id, slug, status: 'active', configJson, secretsSealed: sealSecrets(rt, secrets) }, rt.clock.now());
   if (!ok) throw new ManageError(409, `slug "${slug}" is taken`);
@@ -159,7 +169,7 @@ export async function updateBusiness(rt: Runtime, slug: string, change: { slug?:
     checkOpen(rt, nextSlug ?? slug, secrets);
     secretsSealed = sealSecrets(rt, secrets);
   }
-  if (configJson !== undefined || change.secrets !== undefined) checkCalendars(nextSlug ?? slug, configJson ?? current.configJson, secrets);
+  if (configJson !== undefined || change.secrets !== undefined) checkCalendars(rt, nextSlug ?? slug, configJson ?? current.configJson, secrets);
   if (nextSlug && nextSlug !== slug && (await rt.store.businesses.bySlug(nextSlug))) throw new ManageError(409, `slug "${nextSlug}" is taken`);
   const updated = await rt.store.businesses.update(current.id, { slug: nextSlug, configJson, secretsSealed }, rt.clock.now());
   return view(rt, updated!);

@@ -16,8 +16,10 @@ export const SECRET_SETTINGS = {
   elevenlabsToolSecret: 'ELEVENLABS_TOOL_SECRET',
   toolsApiKey: 'TOOLS_API_KEY',
   adminApiKey: 'ADMIN_API_KEY',
-  // Calendars: the business's own Google OAuth client and refresh token, its own Microsoft 365 app
-  // registration. Without them its staff cannot use those providers: the deployment's are not lent.
+  // Calendars: the business's own Google refresh token (with its OAuth client, or the deployment's:
+  // the client is the product's app registration, which the "Connect Google Calendar" flow uses for
+  // every business), its own Microsoft 365 app registration. The deployment's refresh token and
+  // Microsoft credentials belong to the BUSINESS_CONFIG business and are never lent.
   googleOauthClientId: 'GOOGLE_OAUTH_CLIENT_ID',
   googleOauthClientSecret: 'GOOGLE_OAUTH_CLIENT_SECRET',
   googleOauthRefreshToken: 'GOOGLE_OAUTH_REFRESH_TOKEN',
@@ -27,6 +29,8 @@ export const SECRET_SETTINGS = {
 } as const satisfies Record<string, keyof Env>;
 
 export type SecretName = keyof typeof SECRET_SETTINGS;
+/** The deployment's value stands in when the business sets none: the product's OAuth client. */
+const INHERITED: ReadonlySet<SecretName> = new Set(['googleOauthClientId', 'googleOauthClientSecret']);
 export const SECRET_NAMES = Object.keys(SECRET_SETTINGS) as SecretName[];
 
 const secret = z.string().trim().min(8, 'must be at least 8 characters').max(4096);
@@ -87,6 +91,6 @@ export function businessSettings(base: Env, secrets: Secrets, publicBaseUrl: str
     GOOGLE_IMPERSONATE_SUBJECT: undefined,
   };
   const writable = out as unknown as Record<string, string | undefined>;
-  for (const n of SECRET_NAMES) writable[SECRET_SETTINGS[n]] = secrets[n];
+  for (const n of SECRET_NAMES) writable[SECRET_SETTINGS[n]] = secrets[n] ?? (INHERITED.has(n) ? (base as unknown as Record<string, string | undefined>)[SECRET_SETTINGS[n]] : undefined);
   return out;
 }

@@ -53,6 +53,10 @@ describe('calendar credentials per stored business', () => {
         MICROSOFT_CLIENT_ID: 'deployment-app',
         MICROSOFT_CLIENT_SECRET: 'deployment-secret',
         MICROSOFT_GRAPH_URL: graph.url,
+        // The product's OAuth client (lent to businesses) and the default business's own token (never lent).
+        GOOGLE_OAUTH_CLIENT_ID: 'product-client-id',
+        GOOGLE_OAUTH_CLIENT_SECRET: 'product-client-secret',
+        GOOGLE_OAUTH_REFRESH_TOKEN: 'the-default-business-token',
         MICROSOFT_AUTHORITY_URL: graph.url,
       }),
       store: opened.store,
@@ -97,6 +101,14 @@ describe('calendar credentials per stored business', () => {
     // Fixed by adding them: then it is served, and nothing was ever booked with the deployment's app.
     expect((await create('salon-b', withPriya({ provider: 'microsoft', user: 'priya@b.test' }), { ...msA, microsoftClientId: 'app-b-00000' })).status).toBe(201);
     expect(graph.tokenGrants().some((g) => g.clientId === 'deployment-app')).toBe(false);
+  });
+
+  it("a Google staff calendar needs the business's own refresh token; the product's OAuth client is lent", async () => {
+    const config = withPriya({ provider: 'google', calendarId: 'priya@salon-e.test' });
+    const refused = await create('salon-e', config, {});
+    expect(refused.status).toBe(400);
+    expect(refused.body.error).toBe('business "salon-e": Priya use Google Calendar; set secrets googleOauthRefreshToken (the business\'s own credentials)');
+    expect((await create('salon-e', config, { googleOauthRefreshToken: 'salon-e-refresh-token' })).status).toBe(201);
   });
 
   it('reads CalDAV passwords from the business\'s sealed secrets by name, never from the environment', async () => {
