@@ -344,8 +344,72 @@ export interface CallbackRepo {
   markOverdue(now: number): Promise<Callback[]>;
 }
 
+/** Where the incremental sync of one remote calendar stands (Google: its syncToken). */
+export interface CalendarSyncState {
+  calendarId: string;
+  syncToken: string | null;
+  syncedAt: number | null;
+  /** Last time something (a push notification) asked for a sync. */
+  requestedAt: number | null;
+  lastError: string | null;
+  errorCount: number;
+  fullSyncs: number;
+}
+
+/** A push channel (Google events.watch) we created for a calendar. */
+export interface WatchChannel {
+  channelId: string;
+  calendarId: string;
+  resourceId: string;
+  /** Random secret echoed as X-Goog-Channel-Token; compared in constant time. */
+  token: string;
+  expiration: number;
+  createdAt: number;
+  stoppedAt: number | null;
+}
+
+/** An appointment moved in the remote calendar onto another booking: kept as is here, for a person to settle. */
+export interface SyncConflict {
+  appointmentId: string;
+  calendarId: string;
+  eventId: string;
+  /** Where the remote calendar now has it (buffers included). */
+  remoteStart: number;
+  remoteEnd: number;
+  otherAppointmentId: string | null;
+  detectedAt: number;
+  resolvedAt: number | null;
+}
+
+export interface CalendarSyncRepo {
+  state(calendarId: string): Promise<CalendarSyncState | undefined>;
+  states(): Promise<CalendarSyncState[]>;
+  /**
+   * Takes the calendar's sync lease unless another owner holds one that has not expired: one sync
+   * per calendar at a time across instances. False when someone else is syncing.
+   */
+  acquire(calendarId: string, owner: string, now: number, leaseMs: number): Promise<boolean>;
+  /**
+   * Gives the lease back, storing the new token (undefined keeps the old one) or the error. True
+   * when a sync was requested at or after `startedAt`: the caller should run again.
+   */
+  finish(calendarId: string, owner: string, startedAt: number, outcome: { syncToken?: string | null; fullSync?: boolean; error?: string }, now: number): Promise<boolean>;
+  /** Someone (a push notification) wants this calendar synced. */
+  request(calendarId: string, now: number): Promise<void>;
+  addChannel(c: WatchChannel): Promise<void>;
+  channel(channelId: string): Promise<WatchChannel | undefined>;
+  /** Live (not stopped) channels, of one calendar or all. */
+  liveChannels(calendarId?: string): Promise<WatchChannel[]>;
+  markChannelStopped(channelId: string, now: number): Promise<void>;
+  /** False when this very conflict (same appointment, same remote times) is recorded already. */
+  recordConflict(c: Omit<SyncConflict, 'resolvedAt'>): Promise<boolean>;
+  resolveConflicts(appointmentId: string, now: number): Promise<number>;
+  conflicts(opts: { open?: boolean; limit: number }): Promise<SyncConflict[]>;
+}
+
 export interface Repos {
   appointments: AppointmentRepo;
+  calendarSync: CalendarSyncRepo;
   callbacks: CallbackRepo;
   calendarEvents: CalendarEventRepo;
   idempotency: IdempotencyRepo;

@@ -424,6 +424,48 @@ const EMAIL_1 = (ms: string) => `
   );
 `;
 
+/** Two-way calendar sync (src/calendar/sync/): per-calendar sync state and lease, push channels, conflicts. */
+const GSYNC_1 = (ms: string) => `
+  CREATE TABLE calendar_sync (
+    business_id  TEXT NOT NULL,
+    calendar_id  TEXT NOT NULL,
+    sync_token   TEXT,
+    synced_at    ${ms},
+    requested_at ${ms},
+    lease_owner  TEXT,
+    lease_until  ${ms},
+    last_error   TEXT,
+    error_count  INTEGER NOT NULL DEFAULT 0,
+    full_syncs   INTEGER NOT NULL DEFAULT 0,
+    PRIMARY KEY (business_id, calendar_id)
+  );
+  CREATE TABLE calendar_channels (
+    business_id  TEXT NOT NULL,
+    channel_id   TEXT NOT NULL,
+    calendar_id  TEXT NOT NULL,
+    resource_id  TEXT NOT NULL,
+    token        TEXT NOT NULL,
+    expiration   ${ms} NOT NULL,
+    created_at   ${ms} NOT NULL,
+    stopped_at   ${ms},
+    PRIMARY KEY (business_id, channel_id)
+  );
+  CREATE INDEX calendar_channels_calendar ON calendar_channels (business_id, calendar_id) WHERE stopped_at IS NULL;
+  CREATE TABLE calendar_conflicts (
+    business_id          TEXT NOT NULL,
+    appointment_id       TEXT NOT NULL,
+    calendar_id          TEXT NOT NULL,
+    event_id             TEXT NOT NULL,
+    remote_start         ${ms} NOT NULL,
+    remote_end           ${ms} NOT NULL,
+    other_appointment_id TEXT,
+    detected_at          ${ms} NOT NULL,
+    resolved_at          ${ms},
+    PRIMARY KEY (business_id, appointment_id, remote_start, remote_end)
+  );
+  CREATE INDEX calendar_conflicts_open ON calendar_conflicts (business_id, detected_at) WHERE resolved_at IS NULL;
+`;
+
 export const SQLITE_MIGRATIONS: readonly Migration[] = [
   { namespace: 'core', version: 1, sql: SQLITE_CORE_1 },
   { namespace: 'core', version: 2, sql: SQLITE_CORE_2 },
@@ -450,6 +492,7 @@ export const SQLITE_MIGRATIONS: readonly Migration[] = [
   { namespace: 'callbacks', version: 1, sql: SQLITE_CALLBACKS_1 },
   { namespace: 'callbacks', version: 2, sql: SQLITE_CALLBACKS_2 },
   { namespace: 'email', version: 1, sql: EMAIL_1('INTEGER') },
+  { namespace: 'gsync', version: 1, sql: GSYNC_1('INTEGER') },
 ];
 
 const PG_1 = `
@@ -573,4 +616,5 @@ export const POSTGRES_MIGRATIONS: readonly Migration[] = [
   { namespace: 'callbacks', version: 1, sql: PG_CALLBACKS_1 },
   { namespace: 'callbacks', version: 2, sql: PG_CALLBACKS_2 },
   { namespace: 'email', version: 1, sql: EMAIL_1('BIGINT') },
+  { namespace: 'gsync', version: 1, sql: GSYNC_1('BIGINT') },
 ];
