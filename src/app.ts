@@ -9,7 +9,9 @@
  */
 import express, { type NextFunction, type Request, type Response } from 'express';
 import type { Deps } from './deps.js';
+import { GOOGLE_WEBHOOK_PATH } from './calendar/sync/path.js';
 import { adminRouter } from './http/admin.js';
+import { calendarSyncRouter, googleWebhookHandler } from './http/calendar-sync.js';
 import { callbacksRouter } from './http/callbacks.js';
 import { notificationsRouter } from './http/notifications.js';
 import { toolsRouter } from './http/tools.js';
@@ -68,6 +70,8 @@ export function businessApp(deps: Deps): express.Express {
   // Vapi first: its webhook carries most tool calls, and every router in front of it is a prefix
   // test per request.
   app.use('/webhooks/vapi', vapiRouter(deps));
+  // Google's notifications have an empty body: nothing to parse.
+  app.post(GOOGLE_WEBHOOK_PATH, googleWebhookHandler(deps));
   mountPlatforms(app, deps);
   app.use(
     express.json({
@@ -89,6 +93,7 @@ export function businessApp(deps: Deps): express.Express {
   app.use('/tools', toolsApiAuth(deps), toolsRouter(deps));
   app.use('/admin/notifications', notificationsRouter(deps));
   app.use('/admin/callbacks', callbacksRouter(deps));
+  app.use('/admin/calendar-sync', calendarSyncRouter(deps));
   app.use('/admin', adminRouter(deps));
 
   app.use((_req, res) => {

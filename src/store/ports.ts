@@ -386,14 +386,16 @@ export interface CalendarSyncRepo {
   states(): Promise<CalendarSyncState[]>;
   /**
    * Takes the calendar's sync lease unless another owner holds one that has not expired: one sync
-   * per calendar at a time across instances. False when someone else is syncing.
+   * per calendar at a time across instances. Undefined when someone else is syncing; else the
+   * request counter as of now (see `finish`).
    */
-  acquire(calendarId: string, owner: string, now: number, leaseMs: number): Promise<boolean>;
+  acquire(calendarId: string, owner: string, now: number, leaseMs: number): Promise<number | undefined>;
   /**
    * Gives the lease back, storing the new token (undefined keeps the old one) or the error. True
-   * when a sync was requested at or after `startedAt`: the caller should run again.
+   * when a sync was requested after `acquire` returned `seenRequests`: the caller should run again.
+   * A counter, not a time: with a clock that stands still a time comparison could not tell.
    */
-  finish(calendarId: string, owner: string, startedAt: number, outcome: { syncToken?: string | null; fullSync?: boolean; error?: string }, now: number): Promise<boolean>;
+  finish(calendarId: string, owner: string, seenRequests: number, outcome: { syncToken?: string | null; fullSync?: boolean; error?: string }, now: number): Promise<boolean>;
   /** Someone (a push notification) wants this calendar synced. */
   request(calendarId: string, now: number): Promise<void>;
   addChannel(c: WatchChannel): Promise<void>;

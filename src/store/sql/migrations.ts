@@ -432,6 +432,7 @@ const GSYNC_1 = (ms: string) => `
     sync_token   TEXT,
     synced_at    ${ms},
     requested_at ${ms},
+    request_seq  INTEGER NOT NULL DEFAULT 0,
     lease_owner  TEXT,
     lease_until  ${ms},
     last_error   TEXT,

@@ -1096,18 +1096,19 @@ class CalendarSync implements CalendarSyncRepo {
     return rows.map(syncStateFrom);
   }
 
-  async acquire(calendarId: string, owner: string, now: number, leaseMs: number): Promise<boolean> {
+  async acquire(calendarId: string, owner: string, now: number, leaseMs: number): Promise<number | undefined> {
     await this.ensureRow(calendarId);
     // One conditional UPDATE is the compare-and-set on both engines: of two instances racing, one changes the row.
-    const n = await this.ex.run(
+    const r = await this.ex.get<{ request_seq: number }>(
       `UPDATE calendar_sync SET lease_owner = ?, lease_until = ?
-        WHERE business_id = ? AND calendar_id = ? AND (lease_owner IS NULL OR lease_until < ? OR lease_owner = ?)`,
+        WHERE business_id = ? AND calendar_id = ? AND (lease_owner IS NULL OR lease_until < ? OR lease_owner = ?)
+        RETURNING request_seq`,
       [owner, now + leaseMs, this.biz, calendarId, now, owner],
     );
-    return n === 1;
+    return r ? Number(r.request_seq) : undefined;
   }
 
-  async finish(calendarId: string, owner: string, startedAt: number, outcome: { syncToken?: string | null; fullSync?: boolean; error?: string }, now: number): Promise<boolean> {
+  async finish(calendarId: string, owner: string, seenRequests: number, outcome: { syncToken?: string | null; fullSync?: boolean; error?: string }, now: number): Promise<boolean> {
     if (outcome.error !== undefined) {
       await this.ex.run(
         `UPDATE calendar_sync SET lease_owner = NULL, lease_until = NULL, last_error = ?, error_count = error_count + 1
@@ -1122,13 +1123,13 @@ class CalendarSync implements CalendarSyncRepo {
         [now, outcome.syncToken !== undefined ? 1 : 0, outcome.syncToken ?? null, outcome.fullSync ? 1 : 0, this.biz, calendarId, owner],
       );
     }
-    const r = await this.ex.get<{ requested_at: number | null }>('SELECT requested_at FROM calendar_sync WHERE business_id = ? AND calendar_id = ?', [this.biz, calendarId]);
-    return r?.requested_at != null && r.requested_at >= startedAt;
+    const r = await this.ex.get<{ request_seq: number }>('SELECT request_seq FROM calendar_sync WHERE business_id = ? AND calendar_id = ?', [this.biz, calendarId]);
+    return r !== undefined && Number(r.request_seq) > seenRequests;
   }
 
   async request(calendarId: string, now: number): Promise<void> {
     await this.ensureRow(calendarId);
-    await this.ex.run('UPDATE calendar_sync SET requested_at = ? WHERE business_id = ? AND calendar_id = ?', [now, this.biz, calendarId]);
+    await this.ex.run('UPDATE calendar_sync SET requested_at = ?, request_seq = request_seq + 1 WHERE business_id = ? AND calendar_id = ?', [now, this.biz, calendarId]);
   }
 
   async addChannel(c: WatchChannel): Promise<void> {
