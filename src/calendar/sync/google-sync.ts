@@ -22,6 +22,7 @@
 import { randomBytes } from 'node:crypto';
 import type { calendar_v3 } from '@googleapis/calendar';
 import type { Logger } from 'pino';
+import type { KeyedMutex } from '../../booking/locks.js';
 import type { BusinessConfig } from '../../config/business.js';
 import type { Appointment } from '../../domain/appointment.js';
 import type { Clock } from '../../domain/clock.js';
@@ -51,7 +52,16 @@ export interface GoogleSyncDeps {
   clock: Clock;
   logger: Logger;
   speech: Speech;
+  /** The booking layer's per-staff lock: a sync change waits for a reschedule or cancel in flight here. */
+  locks: KeyedMutex;
 }
+
+/**
+ * An event version older than our last write of the appointment by more than this is stale (listed
+ * while a reschedule of ours was between its store write and its Google patch). The margin keeps a
+ * staff edit made just after our write from being taken for stale when the two clocks disagree a little.
+ */
+const STALE_MARGIN_MS = 1_000;
 
 export interface SyncReport {
   calendarId: string;
@@ -217,9 +227,23 @@ export class GoogleCalendarSync {
   }
 
   private async apply(calendarId: string, ev: calendar_v3.Schema$Event, report: SyncReport): Promise<void> {
-    const appt = await this.ours(calendarId, ev);
-    if (!appt) {
+    const found = await this.ours(calendarId, ev);
+    if (!found) {
       report.foreign++;
+      return;
+    }
+    // Read again under the lock: a cancel or reschedule of ours may have been writing meanwhile.
+    await this.deps.locks.run(found.staffId, async () => {
+      const appt = await this.ours(calendarId, ev);
+      if (appt) await this.applyOurs(calendarId, appt, ev, report);
+      else report.unchanged++;
+    });
+  }
+
+  private async applyOurs(calendarId: string, appt: Appointment, ev: calendar_v3.Schema$Event, report: SyncReport): Promise<void> {
+    const updated = ev.updated ? Date.parse(ev.updated) : Number.NaN;
+    if (Number.isFinite(updated) && updated + STALE_MARGIN_MS < appt.updatedAt) {
+      report.unchanged++;
       return;
     }
     // pending: a booking of ours in flight (its own write); cancelled/completed/no_show: settled.
