@@ -429,6 +429,18 @@ export class GoogleCalendarProvider implements CalendarAdapter {
     }
   }
 
+  /** The event as Google has it now; undefined when it no longer exists (purged). Tombstones are returned. */
+  async getEvent(calendarId: string, eventId: string, signal?: AbortSignal): Promise<calendar_v3.Schema$Event | undefined> {
+    try {
+      const { data } = await this.call('events.get', (s) => this.client.events.get({ calendarId, eventId }, { signal: s }), signal, { calendarId, eventId });
+      return data;
+    } catch (err) {
+      const status = statusOf(err);
+      if (status === 404 || status === 410) return undefined;
+      throw this.unavailable('getEvent', err, { calendarId, eventId });
+    }
+  }
+
   async watch(calendarId: string, channel: { id: string; address: string; token: string; ttlSec: number }, signal?: AbortSignal): Promise<CreatedChannel> {
     try {
       const { data } = await this.call(

@@ -9,6 +9,7 @@ import { join } from 'node:path';
 import request from 'supertest';
 import { afterEach, describe, expect, it } from 'vitest';
 import { createApp } from '../../src/app.js';
+import { runTool } from '../../src/tools/registry.js';
 import { local, STORE_KINDS, uniqueBusinessId } from '../helpers.js';
 import type { Harness } from './helpers.js';
 import { balancer, book, CAL, customerRows, instance, type Instance, movedTimes, rows, startHarness } from './sync-support.js';
@@ -63,6 +64,34 @@ describe.each(STORE_KINDS)('google push sync (%s)', (storeKind) => {
     const view = await request(createApp(deps)).get('/admin/calendar-sync').set('authorization', 'Bearer admin-key-for-sync-tests');
     expect(view.body.channels).toHaveLength(3);
     expect(JSON.stringify(view.body)).not.toContain(stored[0]!.token);
+  });
+
+  it("Bookline's own reschedule and cancel echo back by push and change nothing more: one message each", async () => {
+    const { h, inst } = await one();
+    const { deps, sync } = inst;
+    await sync.runDue();
+    const appt = await book(deps, '2026-11-24T10:00');
+    const call = async (name: string, args: Record<string, unknown>) => (await runTool(deps, name, { customer_phone: appt.customerPhone, ...args }, { platform: 'test' })).result;
+    expect((await call('reschedule_appointment', { new_datetime: '2026-11-24T15:00' })).ok).toBe(true);
+    await h.fake.notificationsSettled();
+    await sync.idle();
+    const moved = (await deps.store.appointments.get(appt.id))!;
+    expect(moved.start).toBe(local('2026-11-24T15:00'));
+    expect((await call('cancel_appointment', {})).ok).toBe(true);
+    await h.fake.notificationsSettled();
+    await sync.idle();
+    // Every change of ours reached the receiver and was synced.
+    const exists = h.fake.deliveries().filter((d) => d.state === 'exists');
+    expect(exists.length).toBeGreaterThanOrEqual(3);
+    expect(exists.every((d) => d.outcome === 200)).toBe(true);
+    const after = (await deps.store.appointments.get(appt.id))!;
+    expect(after.status).toBe('cancelled');
+    expect(after.cancelReason).not.toBe('cancelled in Google Calendar');
+    const out = await rows(deps, appt.id);
+    expect(customerRows(out, 'booked')).toHaveLength(1);
+    expect(customerRows(out, 'rescheduled')).toHaveLength(1);
+    expect(customerRows(out, 'cancelled')).toHaveLength(1);
+    expect(await deps.store.calendarSync.conflicts({ limit: 10 })).toEqual([]);
   });
 
   it('forged notifications are refused and schedule nothing; unknown channels are ignored', async () => {

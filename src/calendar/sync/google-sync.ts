@@ -56,13 +56,6 @@ export interface GoogleSyncDeps {
   locks: KeyedMutex;
 }
 
-/**
- * An event version older than our last write of the appointment by more than this is stale (listed
- * while a reschedule of ours was between its store write and its Google patch). The margin keeps a
- * staff edit made just after our write from being taken for stale when the two clocks disagree a little.
- */
-const STALE_MARGIN_MS = 1_000;
-
 export interface SyncReport {
   calendarId: string;
   state: 'synced' | 'busy' | 'failed';
@@ -232,27 +225,44 @@ export class GoogleCalendarSync {
       report.foreign++;
       return;
     }
-    // Read again under the lock: a cancel or reschedule of ours may have been writing meanwhile.
+    // Under the booking layer's lock, so a reschedule or cancel of ours is either not started or
+    // finished (store and Google both written) while we decide.
     await this.deps.locks.run(found.staffId, async () => {
       const appt = await this.ours(calendarId, ev);
-      if (appt) await this.applyOurs(calendarId, appt, ev, report);
+      if (!appt || this.changeFor(appt, ev).kind === 'none') {
+        report.unchanged++;
+        return;
+      }
+      // The listed version may predate a write of ours that finished while we waited or listed
+      // (a reschedule writes the store, then Google): act only on what Google holds now.
+      const fresh = (await this.google.getEvent(calendarId, ev.id!)) ?? { id: ev.id!, status: 'cancelled' };
+      const current = await this.ours(calendarId, fresh);
+      if (current) await this.applyOurs(calendarId, current, fresh, report);
       else report.unchanged++;
     });
   }
 
+  /** What the event means for the appointment: nothing, a cancel, or new times. */
+  private changeFor(appt: Appointment, ev: calendar_v3.Schema$Event): { kind: 'none' } | { kind: 'cancel' } | { kind: 'move'; blockStart: number; blockEnd: number } {
+    if (appt.status !== 'confirmed') return { kind: 'none' };
+    if (ev.status === 'cancelled') return { kind: 'cancel' };
+    const zone = this.deps.config.business.timeZone;
+    const blockStart = googleEventTime(ev.start ?? undefined, zone);
+    const blockEnd = googleEventTime(ev.end ?? undefined, zone);
+    if (blockStart === undefined || blockEnd === undefined || blockEnd <= blockStart) return { kind: 'none' };
+    if (blockStart === appt.blockStart && blockEnd === appt.blockEnd) return { kind: 'none' };
+    return { kind: 'move', blockStart, blockEnd };
+  }
+
   private async applyOurs(calendarId: string, appt: Appointment, ev: calendar_v3.Schema$Event, report: SyncReport): Promise<void> {
-    const updated = ev.updated ? Date.parse(ev.updated) : Number.NaN;
-    if (Number.isFinite(updated) && updated + STALE_MARGIN_MS < appt.updatedAt) {
-      report.unchanged++;
-      return;
-    }
     // pending: a booking of ours in flight (its own write); cancelled/completed/no_show: settled.
-    if (appt.status !== 'confirmed') {
+    const change = this.changeFor(appt, ev);
+    if (change.kind === 'none') {
       report.unchanged++;
       return;
     }
     const now = this.deps.clock.now();
-    if (ev.status === 'cancelled') {
+    if (change.kind === 'cancel') {
       const done = await this.deps.store.withTransaction(async (tx) => {
         const c = await tx.appointments.cancel(appt.id, 'cancelled in Google Calendar', now);
         if (c) await tx.calendarSync.resolveConflicts(appt.id, now);
@@ -262,17 +272,7 @@ export class GoogleCalendarSync {
       else report.unchanged++;
       return;
     }
-    const zone = this.deps.config.business.timeZone;
-    const blockStart = googleEventTime(ev.start ?? undefined, zone);
-    const blockEnd = googleEventTime(ev.end ?? undefined, zone);
-    if (blockStart === undefined || blockEnd === undefined || blockEnd <= blockStart) {
-      report.unchanged++;
-      return;
-    }
-    if (blockStart === appt.blockStart && blockEnd === appt.blockEnd) {
-      report.unchanged++;
-      return;
-    }
+    const { blockStart, blockEnd } = change;
     // Our event spans the blocked time; the appointment inside keeps the buffers it was booked with.
     const before = appt.start - appt.blockStart;
     const after = appt.blockEnd - appt.end;
