@@ -150,6 +150,12 @@ export const envSchema = z.object({
   GOOGLE_WATCH: z.enum(['on', 'off']).default('on'),
   /** Channel lifetime asked of Google (it may grant less); 7 days is its default. */
   GOOGLE_WATCH_TTL_SECONDS: int(604_800, 60, 2_592_000),
+  /**
+   * Searches (find_available_slots, get_next_available) answer from the busy mirror the sync keeps
+   * while every calendar synced within this and has a live push channel; booking still asks Google
+   * inside the lock. 0 = always ask Google.
+   */
+  GOOGLE_MIRROR_FRESH_MS: int(600_000, 0, 86_400_000),
   /** A channel expiring within this is replaced (new one first, then the old one stopped). */
   GOOGLE_WATCH_RENEW_BEFORE_MS: int(86_400_000, 0, 2_592_000_000),
 

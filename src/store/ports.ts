@@ -354,6 +354,8 @@ export interface CalendarSyncState {
   lastError: string | null;
   errorCount: number;
   fullSyncs: number;
+  /** The busy mirror holds every event of the calendar (a full listing finished since it was wiped). */
+  mirrorReady: boolean;
 }
 
 /** A push channel (Google events.watch) we created for a calendar. */
@@ -396,6 +398,12 @@ export interface CalendarSyncRepo {
    * A counter, not a time: with a clock that stands still a time comparison could not tell.
    */
   finish(calendarId: string, owner: string, seenRequests: number, outcome: { syncToken?: string | null; fullSync?: boolean; error?: string }, now: number): Promise<boolean>;
+  /** A full listing begins: the busy mirror is wiped and not ready until `finish` succeeds. */
+  beginFullSync(calendarId: string): Promise<void>;
+  /** One event's busy time in the mirror; null removes it (cancelled, free, or not an event any more). */
+  setBusy(calendarId: string, eventId: string, interval: { start: number; end: number } | null): Promise<void>;
+  /** Mirrored busy intervals overlapping [from, to), per calendar, sorted by start. */
+  busy(calendarIds: readonly string[], from: number, to: number): Promise<Map<string, { start: number; end: number }[]>>;
   /** Someone (a push notification) wants this calendar synced. */
   request(calendarId: string, now: number): Promise<void>;
   addChannel(c: WatchChannel): Promise<void>;

@@ -31,6 +31,7 @@ import type { Speech } from '../../domain/speech.js';
 import { safeEqual } from '../../http/auth.js';
 import { describeFailure } from '../../resilience/classify.js';
 import type { BusinessStore, Repos, WatchChannel } from '../../store/ports.js';
+import type { FreeBusyResult } from '../provider.js';
 import { appointmentIdFromGoogleEventId, googleEventTime, PROP, SyncTokenExpiredError, type GoogleCalendarProvider } from '../google.js';
 
 export interface GoogleSyncOptions {
@@ -44,6 +45,11 @@ export interface GoogleSyncOptions {
   channelTtlSec: number;
   /** A channel expiring within this is replaced. */
   renewBeforeMs: number;
+  /**
+   * Searches answer from the local busy mirror while every calendar asked about synced within this
+   * and (with push) has a live channel. 0 = always ask Google.
+   */
+  mirrorFreshMs?: number;
 }
 
 export interface GoogleSyncDeps {
@@ -192,7 +198,11 @@ export class GoogleCalendarSync {
 
   /** Every page from `syncToken` (or a full listing); returns the token of the last page. */
   private async pass(calendarId: string, syncToken: string | undefined, report: SyncReport): Promise<string | undefined> {
-    if (syncToken === undefined) report.full = true;
+    if (syncToken === undefined) {
+      report.full = true;
+      // 410 or first run: what the mirror holds may miss deletions; it is rebuilt from this listing.
+      await this.deps.store.calendarSync.beginFullSync(calendarId);
+    }
     let pageToken: string | undefined;
     for (;;) {
       const page = await this.google.listChanges(calendarId, { ...(syncToken !== undefined && { syncToken }), ...(pageToken !== undefined && { pageToken }) });
@@ -220,6 +230,7 @@ export class GoogleCalendarSync {
   }
 
   private async apply(calendarId: string, ev: calendar_v3.Schema$Event, report: SyncReport): Promise<void> {
+    if (ev.id) await this.deps.store.calendarSync.setBusy(calendarId, ev.id, this.busyOf(ev));
     const found = await this.ours(calendarId, ev);
     if (!found) {
       report.foreign++;
@@ -240,6 +251,42 @@ export class GoogleCalendarSync {
       if (current) await this.applyOurs(calendarId, current, fresh, report);
       else report.unchanged++;
     });
+  }
+
+  /** The time an event blocks, as freeBusy counts it: not cancelled, not marked free. */
+  private busyOf(ev: calendar_v3.Schema$Event): { start: number; end: number } | null {
+    if (ev.status === 'cancelled' || ev.transparency === 'transparent') return null;
+    const zone = this.deps.config.business.timeZone;
+    const start = googleEventTime(ev.start ?? undefined, zone);
+    const end = googleEventTime(ev.end ?? undefined, zone);
+    return start !== undefined && end !== undefined && end > start ? { start, end } : null;
+  }
+
+  /**
+   * Busy time from the mirror when it can be trusted for a search: every calendar is ours, its last
+   * sync succeeded within `mirrorFreshMs` after a complete listing, and (with push) a channel is
+   * live so changes since then would have been pushed. Our own live appointments are added, so a
+   * booking made since the last sync is never offered again. Undefined: ask Google.
+   */
+  async mirrorFreeBusy(calendarIds: readonly string[], range: { start: number; end: number }): Promise<FreeBusyResult | undefined> {
+    const freshMs = this.opts.mirrorFreshMs ?? 0;
+    if (freshMs <= 0 || calendarIds.length === 0 || !calendarIds.every((id) => this.calendarIds.includes(id))) return undefined;
+    const repo = this.deps.store.calendarSync;
+    const now = this.deps.clock.now();
+    const states = new Map((await repo.states()).map((s) => [s.calendarId, s]));
+    const channels = this.opts.webhookUrl ? await repo.liveChannels() : [];
+    for (const id of calendarIds) {
+      const s = states.get(id);
+      if (!s?.mirrorReady || s.syncedAt === null || now - s.syncedAt > freshMs || s.errorCount > 0) return undefined;
+      if (this.opts.webhookUrl && !channels.some((c) => c.calendarId === id && c.expiration > now)) return undefined;
+    }
+    const busy = await repo.busy(calendarIds, range.start, range.end);
+    const ours = await this.deps.store.appointments.list(range.start - 86_400_000, range.end, 5000);
+    for (const a of ours) {
+      if ((a.status === 'confirmed' || a.status === 'pending') && a.blockEnd > range.start && a.blockStart < range.end) busy.get(a.calendarId)?.push({ start: a.blockStart, end: a.blockEnd });
+    }
+    for (const list of busy.values()) list.sort((a, b) => a.start - b.start || a.end - b.end);
+    return { busy, errors: new Map() };
   }
 
   /** What the event means for the appointment: nothing, a cancel, or new times. */

@@ -49,6 +49,7 @@ export function attachCalendarSync(deps: Deps, over: Partial<GoogleSyncOptions> 
     webhookUrl: webhookUrlFrom(s),
     channelTtlSec: s.GOOGLE_WATCH_TTL_SECONDS,
     renewBeforeMs: s.GOOGLE_WATCH_RENEW_BEFORE_MS,
+    mirrorFreshMs: s.GOOGLE_MIRROR_FRESH_MS,
     ...over,
   });
   deps.calendarSync = sync;

@@ -467,6 +467,20 @@ const GSYNC_1 = (ms: string) => `
   CREATE INDEX calendar_conflicts_open ON calendar_conflicts (business_id, detected_at) WHERE resolved_at IS NULL;
 `;
 
+/** The busy mirror the sync keeps (searches answer from it while it is fresh). */
+const GSYNC_2 = (ms: string) => `
+  ALTER TABLE calendar_sync ADD COLUMN mirror_ready INTEGER NOT NULL DEFAULT 0;
+  CREATE TABLE calendar_busy (
+    business_id  TEXT NOT NULL,
+    calendar_id  TEXT NOT NULL,
+    event_id     TEXT NOT NULL,
+    start_ms     ${ms} NOT NULL,
+    end_ms       ${ms} NOT NULL,
+    PRIMARY KEY (business_id, calendar_id, event_id)
+  );
+  CREATE INDEX calendar_busy_range ON calendar_busy (business_id, calendar_id, end_ms);
+`;
+
 export const SQLITE_MIGRATIONS: readonly Migration[] = [
   { namespace: 'core', version: 1, sql: SQLITE_CORE_1 },
   { namespace: 'core', version: 2, sql: SQLITE_CORE_2 },
@@ -494,6 +508,7 @@ export const SQLITE_MIGRATIONS: readonly Migration[] = [
   { namespace: 'callbacks', version: 2, sql: SQLITE_CALLBACKS_2 },
   { namespace: 'email', version: 1, sql: EMAIL_1('INTEGER') },
   { namespace: 'gsync', version: 1, sql: GSYNC_1('INTEGER') },
+  { namespace: 'gsync', version: 2, sql: GSYNC_2('INTEGER') },
 ];
 
 const PG_1 = `
@@ -618,4 +633,5 @@ export const POSTGRES_MIGRATIONS: readonly Migration[] = [
   { namespace: 'callbacks', version: 2, sql: PG_CALLBACKS_2 },
   { namespace: 'email', version: 1, sql: EMAIL_1('BIGINT') },
   { namespace: 'gsync', version: 1, sql: GSYNC_1('BIGINT') },
+  { namespace: 'gsync', version: 2, sql: GSYNC_2('BIGINT') },
 ];

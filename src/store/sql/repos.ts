@@ -1018,6 +1018,7 @@ interface CalendarSyncRow {
   last_error: string | null;
   error_count: number;
   full_syncs: number;
+  mirror_ready: number;
 }
 
 interface ChannelRow {
@@ -1049,6 +1050,7 @@ const syncStateFrom = (r: CalendarSyncRow): CalendarSyncState => ({
   lastError: r.last_error,
   errorCount: Number(r.error_count),
   fullSyncs: Number(r.full_syncs),
+  mirrorReady: Number(r.mirror_ready) === 1,
 });
 
 const channelFrom = (r: ChannelRow): WatchChannel => ({
@@ -1072,7 +1074,7 @@ const conflictFrom = (r: ConflictRow): SyncConflict => ({
   resolvedAt: r.resolved_at,
 });
 
-const SYNC_COLUMNS = 'calendar_id, sync_token, synced_at, requested_at, last_error, error_count, full_syncs';
+const SYNC_COLUMNS = 'calendar_id, sync_token, synced_at, requested_at, last_error, error_count, full_syncs, mirror_ready';
 const CHANNEL_COLUMNS = 'channel_id, calendar_id, resource_id, token, expiration, created_at, stopped_at';
 const CONFLICT_COLUMNS = 'appointment_id, calendar_id, event_id, remote_start, remote_end, other_appointment_id, detected_at, resolved_at';
 
@@ -1118,13 +1120,45 @@ class CalendarSync implements CalendarSyncRepo {
     } else {
       await this.ex.run(
         `UPDATE calendar_sync SET lease_owner = NULL, lease_until = NULL, last_error = NULL, error_count = 0, synced_at = ?,
-           sync_token = CASE WHEN ? = 1 THEN ? ELSE sync_token END, full_syncs = full_syncs + ?
+           sync_token = CASE WHEN ? = 1 THEN ? ELSE sync_token END, full_syncs = full_syncs + ?,
+           mirror_ready = CASE WHEN ? = 1 THEN 1 ELSE mirror_ready END
           WHERE business_id = ? AND calendar_id = ? AND lease_owner = ?`,
-        [now, outcome.syncToken !== undefined ? 1 : 0, outcome.syncToken ?? null, outcome.fullSync ? 1 : 0, this.biz, calendarId, owner],
+        [now, outcome.syncToken !== undefined ? 1 : 0, outcome.syncToken ?? null, outcome.fullSync ? 1 : 0, outcome.fullSync ? 1 : 0, this.biz, calendarId, owner],
       );
     }
     const r = await this.ex.get<{ request_seq: number }>('SELECT request_seq FROM calendar_sync WHERE business_id = ? AND calendar_id = ?', [this.biz, calendarId]);
     return r !== undefined && Number(r.request_seq) > seenRequests;
+  }
+
+  async beginFullSync(calendarId: string): Promise<void> {
+    await this.ensureRow(calendarId);
+    await this.ex.run('UPDATE calendar_sync SET mirror_ready = 0 WHERE business_id = ? AND calendar_id = ?', [this.biz, calendarId]);
+    await this.ex.run('DELETE FROM calendar_busy WHERE business_id = ? AND calendar_id = ?', [this.biz, calendarId]);
+  }
+
+  async setBusy(calendarId: string, eventId: string, interval: { start: number; end: number } | null): Promise<void> {
+    if (interval === null) {
+      await this.ex.run('DELETE FROM calendar_busy WHERE business_id = ? AND calendar_id = ? AND event_id = ?', [this.biz, calendarId, eventId]);
+      return;
+    }
+    await this.ex.run(
+      `INSERT INTO calendar_busy (business_id, calendar_id, event_id, start_ms, end_ms) VALUES (?, ?, ?, ?, ?)
+       ON CONFLICT (business_id, calendar_id, event_id) DO UPDATE SET start_ms = excluded.start_ms, end_ms = excluded.end_ms`,
+      [this.biz, calendarId, eventId, interval.start, interval.end],
+    );
+  }
+
+  async busy(calendarIds: readonly string[], from: number, to: number): Promise<Map<string, { start: number; end: number }[]>> {
+    const out = new Map<string, { start: number; end: number }[]>(calendarIds.map((id) => [id, []]));
+    if (calendarIds.length === 0) return out;
+    const rows = await this.ex.all<{ calendar_id: string; start_ms: number; end_ms: number }>(
+      `SELECT calendar_id, start_ms, end_ms FROM calendar_busy
+        WHERE business_id = ? AND calendar_id IN (${calendarIds.map(() => '?').join(', ')}) AND end_ms > ? AND start_ms < ?
+        ORDER BY start_ms`,
+      [this.biz, ...calendarIds, from, to],
+    );
+    for (const r of rows) out.get(r.calendar_id)?.push({ start: r.start_ms, end: r.end_ms });
+    return out;
   }
 
   async request(calendarId: string, now: number): Promise<void> {
