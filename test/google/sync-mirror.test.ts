@@ -62,6 +62,29 @@ describe.each(STORE_KINDS)('google busy mirror (%s)', (storeKind) => {
     expect(h.fake.counts().total ?? 0).toBe(0);
   });
 
+  it('Google requests per tool call on a fresh mirror: find 0, book 2, move 2, cancel 1', async () => {
+    const { h, inst } = await one();
+    await inst.sync.runDue();
+    await h.fake.notificationsSettled();
+    // The echo of each change is synced by hand between calls, so the count is the tool's own requests.
+    h.fake.dropNotifications(1000);
+    const counted = async (name: string, args: Record<string, unknown>) => {
+      h.fake.resetCounts();
+      const r = (await runTool(inst.deps, name, args, { platform: 'test' })).result;
+      expect(r.ok, JSON.stringify(r)).toBe(true);
+      const c = h.fake.counts();
+      await inst.sync.syncAll();
+      return c.total ?? 0;
+    };
+    const figures = {
+      find: await counted('find_available_slots', { service_name: 'haircut', start_date: '2026-11-24' }),
+      book: await counted('book_appointment', { ...JANE, service_name: 'haircut', appointment_datetime: '2026-11-24T10:00', staff_name: 'Sam' }),
+      move: await counted('reschedule_appointment', { customer_phone: JANE.customer_phone, new_datetime: '2026-11-24T15:00' }),
+      cancel: await counted('cancel_appointment', { customer_phone: JANE.customer_phone }),
+    };
+    expect(figures).toEqual({ find: 0, book: 2, move: 2, cancel: 1 });
+  });
+
   it('a mirror past its window, or without a live channel, is not trusted: the search asks Google', async () => {
     const { h, inst } = await one();
     await inst.sync.runDue();
