@@ -133,12 +133,14 @@ export class GoogleCalendarSync {
       return current;
     }
     const run = (async () => {
-      let report: SyncReport;
+      let total: SyncReport | undefined;
       do {
         this.rerun.delete(calendarId);
-        report = await this.syncOnce(calendarId);
+        const r = await this.syncOnce(calendarId);
+        // What every pass applied, and how the last one ended.
+        total = total ? { ...r, full: total.full || r.full, pages: total.pages + r.pages, moved: total.moved + r.moved, cancelled: total.cancelled + r.cancelled, conflicts: total.conflicts + r.conflicts, unchanged: total.unchanged + r.unchanged, foreign: total.foreign + r.foreign } : r;
       } while (this.rerun.has(calendarId));
-      return report;
+      return total;
     })().finally(() => this.running.delete(calendarId));
     this.running.set(calendarId, run);
     return run;
