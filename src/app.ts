@@ -10,7 +10,9 @@
 import express, { type NextFunction, type Request, type Response } from 'express';
 import type { Deps } from './deps.js';
 import { connectionView, connectRouter, googleAdminRouter } from './google-connect/routes.js';
+import { GOOGLE_WEBHOOK_PATH } from './calendar/sync/path.js';
 import { adminRouter } from './http/admin.js';
+import { calendarSyncRouter, googleWebhookHandler } from './http/calendar-sync.js';
 import { callbacksRouter } from './http/callbacks.js';
 import { notificationsRouter } from './http/notifications.js';
 import { toolsRouter } from './http/tools.js';
@@ -69,6 +71,8 @@ export function businessApp(deps: Deps): express.Express {
   // Vapi first: its webhook carries most tool calls, and every router in front of it is a prefix
   // test per request.
   app.use('/webhooks/vapi', vapiRouter(deps));
+  // Google's notifications have an empty body: nothing to parse.
+  app.post(GOOGLE_WEBHOOK_PATH, googleWebhookHandler(deps));
   mountPlatforms(app, deps);
   app.use(
     express.json({
@@ -98,6 +102,7 @@ export function businessApp(deps: Deps): express.Express {
   app.use('/admin/google', googleAdminRouter(deps));
   app.use('/admin/notifications', notificationsRouter(deps));
   app.use('/admin/callbacks', callbacksRouter(deps));
+  app.use('/admin/calendar-sync', calendarSyncRouter(deps));
   app.use('/admin', adminRouter(deps));
 
   app.use((_req, res) => {

@@ -38,5 +38,10 @@ export async function loadDefaultBusiness(rt: Runtime): Promise<Deps | undefined
   const deps = makeDeps({ config, settings, calendar, store, clock: rt.clock, logger, ids: rt.ids, admission: rt.admission });
   // Registered before anything can change an appointment: every change from here on has its SMS rows.
   deps.notifier = createNotifier(deps);
+  // Loaded only when some staff calendar is on Google: the SDK is most of the start-up memory.
+  if (calendar.name.split('+').includes('google')) {
+    const { attachCalendarSync } = await import('./calendar/sync/index.js');
+    attachCalendarSync(deps);
+  }
   return deps;
 }

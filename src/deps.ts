@@ -7,6 +7,7 @@ import { Admission } from './booking/admission.js';
 import { createWriteLimits, type WriteLimits } from './booking/limits.js';
 import { KeyedMutex } from './booking/locks.js';
 import type { CalendarProvider } from './calendar/provider.js';
+import type { GoogleCalendarSync } from './calendar/sync/google-sync.js';
 import type { BusinessConfig } from './config/business.js';
 import type { Env } from './config/env.js';
 import type { Clock } from './domain/clock.js';
@@ -36,6 +37,8 @@ export interface Deps {
   admission: Admission;
   /** SMS outbox and worker; absent in processes that do not send (the admin routes then say so). */
   notifier?: Notifier;
+  /** Two-way sync with Google Calendar; absent when no staff calendar is on Google. */
+  calendarSync?: GoogleCalendarSync;
 }
 
 export interface DepsInput {

@@ -78,6 +78,24 @@ async function main(): Promise<void> {
   // Connected Google accounts: found broken here, before a caller tries to book.
   const googleHealth = startHealthMonitor(settings, businesses, logger);
 
+  // Two-way Google sync: the periodic backstop (push is not guaranteed) and channel renewal. Each
+  // tick reads when every calendar was last synced, so instances do not all list every interval.
+  const calendarSync = deps?.calendarSync;
+  let syncTick: NodeJS.Timeout | undefined;
+  if (calendarSync) {
+    let running = false;
+    const tick = () => {
+      if (running) return;
+      running = true;
+      (settings.GOOGLE_SYNC_INTERVAL_MS > 0 ? calendarSync.runDue() : calendarSync.ensureChannels())
+        .catch((err: unknown) => logger.error({ err }, 'Google calendar sync tick failed'))
+        .finally(() => (running = false));
+    };
+    tick();
+    syncTick = setInterval(tick, settings.GOOGLE_SYNC_INTERVAL_MS > 0 ? Math.min(settings.GOOGLE_SYNC_INTERVAL_MS, 60_000) : 900_000);
+    syncTick.unref();
+  }
+
   let stopping = false;
   const stop = (signal: string) => {
     // Ctrl-C under `npm start` delivers SIGINT twice (the terminal's and npm's relay): one shutdown.
@@ -88,6 +106,7 @@ async function main(): Promise<void> {
     clearInterval(sweeper);
     clearInterval(overdueCheck);
     googleHealth.stop();
+    clearInterval(syncTick);
     // In-flight calls finish (each within TOOL_DEADLINE_MS) and are answered with Connection: close;
     // idle keep-alive connections end within the keep-alive timeout.
     const graceMs = settings.TOOL_DEADLINE_MS + http.server.keepAliveTimeout + 1000;
@@ -102,7 +121,7 @@ async function main(): Promise<void> {
     });
     // A send in progress finishes and records its message id before the database closes.
     // Then the call-log rows still queued are written, and the store closes.
-    void Promise.allSettled([drained, deps?.notifier?.stop(), registry.stop()])
+    void Promise.allSettled([drained, deps?.notifier?.stop(), registry.stop(), calendarSync?.idle()])
       .then(() => rt.store.close())
       .catch((err: unknown) => logger.error({ err }, 'the store did not close cleanly'))
       .then(() => {

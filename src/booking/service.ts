@@ -36,19 +36,22 @@ function blockOf(service: ServiceConfig, start: number): { start: number; end: n
 }
 
 /** Free/busy for these staff over the window slots in [from, to) could touch. */
-async function busyFor(deps: Deps, staff: StaffConfig[], service: ServiceConfig, from: number, to: number, signal?: AbortSignal): Promise<FreeBusyResult> {
+/** Busy time of these staff around [from, to). `mirror`: a search may answer from the sync's fresh local mirror; a booking never does. */
+async function busyFor(deps: Deps, staff: StaffConfig[], service: ServiceConfig, from: number, to: number, signal?: AbortSignal, mirror = false): Promise<FreeBusyResult> {
   const range: Interval = {
     start: from - service.bufferBeforeMinutes * MINUTE - MINUTE,
     end: to + (service.durationMinutes + service.bufferAfterMinutes) * MINUTE + MINUTE,
   };
   const calendars = [...new Set(staff.map((s) => s.calendarId))];
+  const mirrored = mirror ? await deps.calendarSync?.mirrorFreeBusy(calendars, range) : undefined;
+  if (mirrored) return mirrored;
   const fb = await deps.calendar.freeBusy(calendars, range, signal);
   for (const [cal, why] of fb.errors) deps.logger.warn({ calendar: cal, why }, 'calendar unreadable; its staff are treated as unavailable');
   return fb;
 }
 
 export async function searchSlots(deps: Deps, input: SearchInput, signal?: AbortSignal): Promise<Slot[]> {
-  const fb = await busyFor(deps, input.staff, input.service, input.from, input.to, signal);
+  const fb = await busyFor(deps, input.staff, input.service, input.from, input.to, signal, true);
   const readable = input.staff.filter((s) => !fb.errors.has(s.calendarId));
   if (readable.length === 0 && input.staff.length > 0) throw new CalendarUnavailableError();
   return findSlots({

@@ -116,9 +116,35 @@ function eventTimeMs(t: calendar_v3.Schema$EventDateTime | undefined, zone: stri
   return undefined;
 }
 
+/** Google answered 410 to a syncToken: drop it and run a full sync. */
+export class SyncTokenExpiredError extends Error {
+  constructor() {
+    super('Google sync token expired (410 fullSyncRequired)');
+  }
+}
+
+/** One page of events.list for sync: the token only on the last page. */
+export interface ChangePage {
+  items: calendar_v3.Schema$Event[];
+  nextPageToken?: string;
+  nextSyncToken?: string;
+}
+
+/** A channel Google created for events.watch. */
+export interface CreatedChannel {
+  resourceId: string;
+  /** Epoch ms: the earlier of what we asked and what Google allows. */
+  expiration: number;
+}
+
+/** Start of an event in epoch ms, in the business zone for all-day events. */
+export function googleEventTime(t: calendar_v3.Schema$EventDateTime | undefined, zone: string): number | undefined {
+  return eventTimeMs(t, zone);
+}
+
 export class GoogleCalendarProvider implements CalendarAdapter {
   readonly name = 'google';
-  /** What Google offers (freeBusy.query, events.list syncToken, events.watch); sync is not built on them yet. */
+  /** What Google offers (freeBusy.query, events.list syncToken, events.watch): src/calendar/sync/ uses the last two. */
   readonly capabilities: CalendarCapabilities = { freeBusyQuery: true, changeFeed: true, push: true };
   private readonly client: calendar_v3.Calendar;
   private readonly policy: RemotePolicy;
@@ -374,6 +400,76 @@ export class GoogleCalendarProvider implements CalendarAdapter {
       const status = statusOf(err);
       if (status === 410 || status === 404) return false;
       throw this.unavailable('removeByKey', err, { calendarId, appointmentId });
+    }
+  }
+
+  // ---------------------------------------------------------------------------------------------
+  // Sync and push (src/calendar/sync/)
+
+  /**
+   * One page of the change feed. Without a token it is a full listing; the parameters are the same
+   * either way (Google binds a token to them), deleted events included, recurring ones unexpanded.
+   */
+  async listChanges(calendarId: string, at: { syncToken?: string; pageToken?: string }, signal?: AbortSignal): Promise<ChangePage> {
+    try {
+      const { data } = await this.call(
+        'events.list(sync)',
+        (s) =>
+          this.client.events.list(
+            { calendarId, showDeleted: true, maxResults: 250, ...(at.syncToken && { syncToken: at.syncToken }), ...(at.pageToken && { pageToken: at.pageToken }) },
+            { signal: s },
+          ),
+        signal,
+        { calendarId, incremental: at.syncToken !== undefined },
+      );
+      return { items: data.items ?? [], ...(data.nextPageToken && { nextPageToken: data.nextPageToken }), ...(data.nextSyncToken && { nextSyncToken: data.nextSyncToken }) };
+    } catch (err) {
+      if (statusOf(err) === 410) throw new SyncTokenExpiredError();
+      throw this.unavailable('listChanges', err, { calendarId });
+    }
+  }
+
+  /** The event as Google has it now; undefined when it no longer exists (purged). Tombstones are returned. */
+  async getEvent(calendarId: string, eventId: string, signal?: AbortSignal): Promise<calendar_v3.Schema$Event | undefined> {
+    try {
+      const { data } = await this.call('events.get', (s) => this.client.events.get({ calendarId, eventId }, { signal: s }), signal, { calendarId, eventId });
+      return data;
+    } catch (err) {
+      const status = statusOf(err);
+      if (status === 404 || status === 410) return undefined;
+      throw this.unavailable('getEvent', err, { calendarId, eventId });
+    }
+  }
+
+  async watch(calendarId: string, channel: { id: string; address: string; token: string; ttlSec: number }, signal?: AbortSignal): Promise<CreatedChannel> {
+    try {
+      const { data } = await this.call(
+        'events.watch',
+        (s) =>
+          this.client.events.watch(
+            { calendarId, requestBody: { id: channel.id, type: 'web_hook', address: channel.address, token: channel.token, params: { ttl: String(channel.ttlSec) } } },
+            { signal: s },
+          ),
+        signal,
+        { calendarId, channelId: channel.id },
+      );
+      // The client hands expiration back as a string of epoch milliseconds.
+      const exp = typeof data.expiration === 'string' && /^\d+$/.test(data.expiration) ? Number(data.expiration) : Number.NaN;
+      if (!data.resourceId || !Number.isFinite(exp)) throw new Error('events.watch answered without resourceId or expiration');
+      return { resourceId: data.resourceId, expiration: exp };
+    } catch (err) {
+      throw this.unavailable('watch', err, { calendarId });
+    }
+  }
+
+  /** Stops a channel; one Google no longer knows (expired, stopped already) counts as stopped. */
+  async stopChannel(id: string, resourceId: string, signal?: AbortSignal): Promise<void> {
+    try {
+      await this.call('channels.stop', (s) => this.client.channels.stop({ requestBody: { id, resourceId } }, { signal: s }), signal, { channelId: id });
+    } catch (err) {
+      const status = statusOf(err);
+      if (status === 404 || status === 410) return;
+      throw this.unavailable('stopChannel', err, { channelId: id });
     }
   }
 

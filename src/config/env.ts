@@ -144,6 +144,26 @@ export const envSchema = z.object({
   GOOGLE_HEALTH_INTERVAL_MS: int(900_000, 0, 86_400_000),
   /** Who Google e-mails about event changes. Events carry no attendees, so "none" is the quiet default. */
   GOOGLE_SEND_UPDATES: z.enum(['all', 'externalOnly', 'none']).default('none'),
+  /**
+   * Two-way sync (src/calendar/sync/): a calendar not synced for this long is synced by the server's
+   * periodic backstop (push delivery is not guaranteed, and it is the only mechanism without a public
+   * https PUBLIC_BASE_URL). 0 = no periodic sync in the server (`npm run google:sync` from cron).
+   */
+  GOOGLE_SYNC_INTERVAL_MS: int(300_000, 0, 86_400_000),
+  /** How long one sync may hold a calendar before another instance may take it over. */
+  GOOGLE_SYNC_LEASE_MS: int(120_000, 1_000, 3_600_000),
+  /** Push channels (events.watch) when PUBLIC_BASE_URL is set: "on" or "off". */
+  GOOGLE_WATCH: z.enum(['on', 'off']).default('on'),
+  /** Channel lifetime asked of Google (it may grant less); 7 days is its default. */
+  GOOGLE_WATCH_TTL_SECONDS: int(604_800, 60, 2_592_000),
+  /**
+   * Searches (find_available_slots, get_next_available) answer from the busy mirror the sync keeps
+   * while every calendar synced within this and has a live push channel; booking still asks Google
+   * inside the lock. 0 = always ask Google.
+   */
+  GOOGLE_MIRROR_FRESH_MS: int(600_000, 0, 86_400_000),
+  /** A channel expiring within this is replaced (new one first, then the old one stopped). */
+  GOOGLE_WATCH_RENEW_BEFORE_MS: int(86_400_000, 0, 2_592_000_000),
 
   // --- Microsoft 365 (Graph) --- for staff with "calendar": {"provider": "microsoft"} or CALENDAR_PROVIDER=microsoft.
   // An app registration with the Calendars.ReadWrite application permission (admin consent).

@@ -409,9 +409,83 @@ export interface GoogleConnectionRepo {
   consumeNonce(nonce: string, kind: OAuthStateKind, now: number): Promise<{ staffId: string; secretSealed: string | null } | undefined>;
 }
 
+/** Where the incremental sync of one remote calendar stands (Google: its syncToken). */
+export interface CalendarSyncState {
+  calendarId: string;
+  syncToken: string | null;
+  syncedAt: number | null;
+  /** Last time something (a push notification) asked for a sync. */
+  requestedAt: number | null;
+  lastError: string | null;
+  errorCount: number;
+  fullSyncs: number;
+  /** The busy mirror holds every event of the calendar (a full listing finished since it was wiped). */
+  mirrorReady: boolean;
+}
+
+/** A push channel (Google events.watch) we created for a calendar. */
+export interface WatchChannel {
+  channelId: string;
+  calendarId: string;
+  resourceId: string;
+  /** Random secret echoed as X-Goog-Channel-Token; compared in constant time. */
+  token: string;
+  expiration: number;
+  createdAt: number;
+  stoppedAt: number | null;
+}
+
+/** An appointment moved in the remote calendar onto another booking: kept as is here, for a person to settle. */
+export interface SyncConflict {
+  appointmentId: string;
+  calendarId: string;
+  eventId: string;
+  /** Where the remote calendar now has it (buffers included). */
+  remoteStart: number;
+  remoteEnd: number;
+  otherAppointmentId: string | null;
+  detectedAt: number;
+  resolvedAt: number | null;
+}
+
+export interface CalendarSyncRepo {
+  state(calendarId: string): Promise<CalendarSyncState | undefined>;
+  states(): Promise<CalendarSyncState[]>;
+  /**
+   * Takes the calendar's sync lease unless another owner holds one that has not expired: one sync
+   * per calendar at a time across instances. Undefined when someone else is syncing; else the
+   * request counter as of now (see `finish`).
+   */
+  acquire(calendarId: string, owner: string, now: number, leaseMs: number): Promise<number | undefined>;
+  /**
+   * Gives the lease back, storing the new token (undefined keeps the old one) or the error. True
+   * when a sync was requested after `acquire` returned `seenRequests`: the caller should run again.
+   * A counter, not a time: with a clock that stands still a time comparison could not tell.
+   */
+  finish(calendarId: string, owner: string, seenRequests: number, outcome: { syncToken?: string | null; fullSync?: boolean; error?: string }, now: number): Promise<boolean>;
+  /** A full listing begins: the busy mirror is wiped and not ready until `finish` succeeds. */
+  beginFullSync(calendarId: string): Promise<void>;
+  /** One event's busy time in the mirror; null removes it (cancelled, free, or not an event any more). */
+  setBusy(calendarId: string, eventId: string, interval: { start: number; end: number } | null): Promise<void>;
+  /** Mirrored busy intervals overlapping [from, to), per calendar, sorted by start. */
+  busy(calendarIds: readonly string[], from: number, to: number): Promise<Map<string, { start: number; end: number }[]>>;
+  /** Someone (a push notification) wants this calendar synced. */
+  request(calendarId: string, now: number): Promise<void>;
+  addChannel(c: WatchChannel): Promise<void>;
+  channel(channelId: string): Promise<WatchChannel | undefined>;
+  /** Live (not stopped) channels, of one calendar or all. */
+  liveChannels(calendarId?: string): Promise<WatchChannel[]>;
+  markChannelStopped(channelId: string, now: number): Promise<void>;
+  /** False when this very conflict (same appointment, same remote times) is recorded already. */
+  recordConflict(c: Omit<SyncConflict, 'resolvedAt'>): Promise<boolean>;
+  resolveConflicts(appointmentId: string, now: number): Promise<number>;
+  conflicts(opts: { open?: boolean; limit: number }): Promise<SyncConflict[]>;
+}
+
 export interface Repos {
   appointments: AppointmentRepo;
   googleConnections: GoogleConnectionRepo;
+  calendarSync: CalendarSyncRepo;
   callbacks: CallbackRepo;
   calendarEvents: CalendarEventRepo;
   idempotency: IdempotencyRepo;

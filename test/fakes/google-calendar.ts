@@ -7,15 +7,17 @@
  * 409 on duplicates (tombstones included), delete as a `cancelled` tombstone with 410 on a second
  * delete, private/shared extended-property filters, freeBusy that skips cancelled and transparent
  * events, Google-shaped error bodies, and faults injected per route from a queue (or at a rate).
- * Not modelled: recurrence expansion, sync tokens, attendees/notifications, ACLs beyond read-only.
+ * Sync (events.list with syncToken, 410 fullSyncRequired) and push (events.watch, channels.stop,
+ * outbound notification POSTs with the X-Goog-* headers) follow round2-integrations.md section 1.
+ * Not modelled: recurrence expansion, attendees/notifications, ACLs beyond read-only.
  */
 import { randomBytes } from 'node:crypto';
 import http from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { DateTime } from 'luxon';
 
-export type FakeRoute = 'insert' | 'patch' | 'update' | 'delete' | 'get' | 'list' | 'freebusy' | 'token' | 'calendar' | 'calendarList';
-export const FAKE_ROUTES: readonly FakeRoute[] = ['insert', 'patch', 'update', 'delete', 'get', 'list', 'freebusy', 'token', 'calendar', 'calendarList'];
+export type FakeRoute = 'insert' | 'patch' | 'update' | 'delete' | 'get' | 'list' | 'freebusy' | 'token' | 'calendar' | 'calendarList' | 'watch' | 'stop';
+export const FAKE_ROUTES: readonly FakeRoute[] = ['insert', 'patch', 'update', 'delete', 'get', 'list', 'freebusy', 'token', 'calendar', 'calendarList', 'watch', 'stop'];
 
 export interface Fault {
   /** Answer with this HTTP status and a Google-shaped error body (OAuth-shaped on the token route). */
@@ -82,6 +84,34 @@ export interface FakeGoogleCalendarOptions {
   maxFreeBusyDays?: number;
   accessTokenTtlSec?: number;
   seed?: FakeSeed;
+  /** The fake's clock for channel expiry (tests pass their manual clock). Default Date.now. */
+  now?: () => number;
+  /** Tombstones in sync answers carry only {kind, etag, id, status}, as Google guarantees no more. */
+  minimalTombstones?: boolean;
+  /** Channel lifetime when the watch asks for none (Google's default: 7 days). */
+  defaultChannelTtlSec?: number;
+}
+
+/** A watch channel as the fake holds it. */
+export interface FakeChannel {
+  id: string;
+  calendarId: string;
+  resourceId: string;
+  address: string;
+  token?: string;
+  expiration: number;
+  stopped: boolean;
+  lastMessageNumber: number;
+}
+
+/** One notification POST the fake made (or decided not to make). */
+export interface Delivery {
+  channelId: string;
+  state: 'sync' | 'exists';
+  messageNumber: number;
+  /** HTTP status of the last attempt; 'dropped' by a hook; 'error' when the receiver could not be reached. */
+  outcome: number | 'dropped' | 'error';
+  attempts: number;
 }
 
 export interface TokenGrant {
@@ -118,6 +148,24 @@ export interface FakeGoogleCalendar {
   /** Every issued access token becomes invalid (API routes answer 401) while clients still think it is fresh. */
   expireAccessTokens(): void;
   tokenGrants(): TokenGrant[];
+  /** Staff editing an event in Google: merges like events.patch, bumps sequence and the change feed, notifies. */
+  editEvent(calendarId: string, eventId: string, patch: Record<string, unknown>): FakeEvent;
+  /** Staff deleting an event in Google: leaves a tombstone, notifies. */
+  deleteEvent(calendarId: string, eventId: string): void;
+  /** Every sync token of the calendar (all when omitted) now answers 410 fullSyncRequired. */
+  expireSyncTokens(calendarId?: string): void;
+  channels(): FakeChannel[];
+  /** The next `n` notifications are not sent. */
+  dropNotifications(n: number): void;
+  /** The next `n` notifications are sent twice. */
+  duplicateNotifications(n: number): void;
+  /** Every notification waits this long before it is sent (0 = send at once). */
+  delayNotifications(ms: number): void;
+  /** Posts a notification on a channel whatever its state (an orphan after stop or expiry). */
+  fireChannel(channelId: string): void;
+  deliveries(): Delivery[];
+  /** Resolves when every notification started so far has been delivered or given up. */
+  notificationsSettled(): Promise<void>;
 }
 
 interface Calendar {
@@ -126,7 +174,23 @@ interface Calendar {
   timeZone: string;
   events: Map<string, StoredEvent>;
   freeBusyError?: string;
+  /** Bumped by expireSyncTokens: tokens minted under an older generation answer 410. */
+  tokenGeneration: number;
+  /** Stable per calendar, as Google's X-Goog-Resource-ID is per watched collection. */
+  resourceId: string;
 }
+
+interface SyncTokenBody {
+  c: string;
+  m: number;
+  g: number;
+  p: string;
+}
+
+/** Parameters that must not be combined with syncToken (Google answers 400). */
+const NOT_WITH_SYNC_TOKEN = ['iCalUID', 'orderBy', 'privateExtendedProperty', 'q', 'sharedExtendedProperty', 'timeMin', 'timeMax', 'updatedMin'];
+/** Statuses Google's push sender retries with backoff; any other failure is a lost delivery. */
+const RETRIED_STATUSES = new Set([500, 502, 503, 504]);
 
 interface StoredEvent {
   ev: FakeEvent;
@@ -134,6 +198,8 @@ interface StoredEvent {
   endMs: number;
   /** Insertion order: the "unspecified, stable order" of an unordered list. */
   seq: number;
+  /** Position in the change feed: bumped by every write, delete included. */
+  mod: number;
 }
 
 class HttpError extends Error {
@@ -305,11 +371,19 @@ export async function startFakeGoogleCalendar(opts: FakeGoogleCalendarOptions = 
   let refreshRevoked = false;
   const grants: TokenGrant[] = [];
   let tokenCounter = 0;
+  let mod = 0;
+  const now = opts.now ?? Date.now;
+  const channels = new Map<string, FakeChannel>();
+  const deliveries: Delivery[] = [];
+  const inFlight = new Set<Promise<void>>();
+  let dropNext = 0;
+  let duplicateNext = 0;
+  let notifyDelayMs = 0;
 
   function addCalendar(id: string, o: { readOnly?: boolean } = {}): Calendar {
     let cal = calendars.get(id);
     if (!cal) {
-      cal = { id, readOnly: false, timeZone: opts.calendarTimeZone ?? 'UTC', events: new Map() };
+      cal = { id, readOnly: false, timeZone: opts.calendarTimeZone ?? 'UTC', events: new Map(), tokenGeneration: 0, resourceId: `res-${randomBytes(8).toString('hex')}` };
       calendars.set(id, cal);
     }
     if (o.readOnly !== undefined) cal.readOnly = o.readOnly;
@@ -329,10 +403,73 @@ export async function startFakeGoogleCalendar(opts: FakeGoogleCalendarOptions = 
       startMs: eventTime(ev.start, 'start', cal.timeZone),
       endMs: eventTime(ev.end, 'end', cal.timeZone),
       seq: existingSeq ?? ++seq,
+      mod: ++mod,
     };
     if (stored.endMs < stored.startMs) throw new HttpError(400, 'timeRangeEmpty', 'The specified time range is empty.');
     cal.events.set(ev.id, stored);
+    changed(cal);
     return stored;
+  }
+
+  function tombstone(cal: Calendar, existing: StoredEvent): void {
+    existing.ev = { ...existing.ev, status: 'cancelled', etag: newEtag(), updated: new Date().toISOString() };
+    existing.mod = ++mod;
+    changed(cal);
+  }
+
+  // ---- push: one `exists` message per change to every live channel on the calendar
+
+  function changed(cal: Calendar): void {
+    for (const ch of channels.values()) {
+      if (ch.calendarId === cal.id && !ch.stopped && ch.expiration > now()) notify(ch, 'exists');
+    }
+  }
+
+  function notify(ch: FakeChannel, state: 'sync' | 'exists'): void {
+    // Message numbers grow but skip, as Google's do.
+    ch.lastMessageNumber = state === 'sync' ? 1 : ch.lastMessageNumber + 1 + (randomBytes(1)[0]! % 3);
+    const number = ch.lastMessageNumber;
+    if (dropNext > 0) {
+      dropNext--;
+      deliveries.push({ channelId: ch.id, state, messageNumber: number, outcome: 'dropped', attempts: 0 });
+      return;
+    }
+    const copies = duplicateNext > 0 ? (duplicateNext--, 2) : 1;
+    for (let i = 0; i < copies; i++) {
+      const p = deliver(ch, state, number).finally(() => inFlight.delete(p));
+      inFlight.add(p);
+    }
+  }
+
+  async function deliver(ch: FakeChannel, state: 'sync' | 'exists', number: number): Promise<void> {
+    // Never inside the request that caused it: Google posts from elsewhere, after (or racing) its answer.
+    await sleep(notifyDelayMs);
+    const record: Delivery = { channelId: ch.id, state, messageNumber: number, outcome: 'error', attempts: 0 };
+    deliveries.push(record);
+    const headers: Record<string, string> = {
+      'user-agent': 'APIs-Google; (+https://developers.google.com/webmasters/APIs-Google.html)',
+      'x-goog-channel-id': ch.id,
+      'x-goog-message-number': String(number),
+      'x-goog-resource-id': ch.resourceId,
+      'x-goog-resource-state': state,
+      'x-goog-resource-uri': `https://www.googleapis.com/calendar/v3/calendars/${encodeURIComponent(ch.calendarId)}/events?alt=json`,
+      'x-goog-channel-expiration': new Date(ch.expiration).toUTCString(),
+      'content-length': '0',
+      ...(ch.token !== undefined && { 'x-goog-channel-token': ch.token }),
+    };
+    for (let attempt = 0; attempt < 4; attempt++) {
+      record.attempts = attempt + 1;
+      try {
+        const res = await fetch(ch.address, { method: 'POST', headers, signal: AbortSignal.timeout(5000) });
+        await res.arrayBuffer().catch(() => undefined);
+        record.outcome = res.status;
+        if (!RETRIED_STATUSES.has(res.status)) return;
+      } catch {
+        record.outcome = 'error';
+        return;
+      }
+      await sleep(10 * 2 ** attempt);
+    }
   }
 
   function buildEvent(cal: Calendar, body: Record<string, unknown>, id: string): FakeEvent {
@@ -377,6 +514,9 @@ export async function startFakeGoogleCalendar(opts: FakeGoogleCalendarOptions = 
     if (path === '/token' && method === 'POST') return { route: 'token' };
     if (path === '/calendar/v3/freeBusy' && method === 'POST') return { route: 'freebusy' };
     if (path === '/calendar/v3/users/me/calendarList' && method === 'GET') return { route: 'calendarList' };
+    if (path === '/calendar/v3/channels/stop' && method === 'POST') return { route: 'stop' };
+    const w = /^\/calendar\/v3\/calendars\/([^/]+)\/events\/watch$/.exec(path);
+    if (w && method === 'POST') return { route: 'watch', calendarId: decodeURIComponent(w[1]!) };
     const m = /^\/calendar\/v3\/calendars\/([^/]+)(?:\/events(?:\/([^/]+))?)?$/.exec(path);
     if (!m) return undefined;
     const calendarId = decodeURIComponent(m[1]!);
@@ -460,8 +600,122 @@ export async function startFakeGoogleCalendar(opts: FakeGoogleCalendarOptions = 
     return { status: 200, body: { access_token: accessToken, expires_in: tokenTtlSec, token_type: 'Bearer' } };
   }
 
+  /** The parameters a sync token is bound to: every one except the paging and token ones. */
+  function paramsHash(q: URLSearchParams): string {
+    const keep = [...q.entries()].filter(([k]) => !['syncToken', 'pageToken', 'maxResults', 'alt', 'prettyPrint'].includes(k)).sort();
+    return JSON.stringify(keep);
+  }
+
+  function mintSyncToken(cal: Calendar, m: number, q: URLSearchParams): string {
+    const body: SyncTokenBody = { c: cal.id, m, g: cal.tokenGeneration, p: paramsHash(q) };
+    return Buffer.from(JSON.stringify(body)).toString('base64url');
+  }
+
+  function fullSyncRequired(): HttpError {
+    return new HttpError(410, 'fullSyncRequired', 'Sync token is no longer valid, a full sync is required.', { location: 'syncToken', locationType: 'parameter' });
+  }
+
+  function readSyncToken(cal: Calendar, token: string, q: URLSearchParams): SyncTokenBody {
+    let body: SyncTokenBody;
+    try {
+      body = JSON.parse(Buffer.from(token, 'base64url').toString('utf8')) as SyncTokenBody;
+    } catch {
+      throw fullSyncRequired();
+    }
+    if (typeof body?.m !== 'number' || body.c !== cal.id || body.g !== cal.tokenGeneration || body.p !== paramsHash(q)) throw fullSyncRequired();
+    return body;
+  }
+
+  /** Page tokens carry the snapshot the listing started from, so a change between pages lands in the next sync, not nowhere. */
+  function readPageToken(q: URLSearchParams): { offset: number; snapshot: number } {
+    if (!q.has('pageToken')) return { offset: 0, snapshot: mod };
+    try {
+      const v = JSON.parse(Buffer.from(q.get('pageToken')!, 'base64url').toString()) as { o: number; s: number };
+      if (Number.isInteger(v.o) && v.o >= 0 && Number.isInteger(v.s)) return { offset: v.o, snapshot: v.s };
+    } catch {
+      // fall through
+    }
+    throw new HttpError(400, 'invalid', 'Invalid page token.');
+  }
+
+  function listChanges(cal: Calendar, q: URLSearchParams): Reply {
+    const forbidden = NOT_WITH_SYNC_TOKEN.find((k) => q.has(k));
+    if (forbidden) throw new HttpError(400, 'invalid', `Bad Request: syncToken cannot be combined with ${forbidden}`, { location: forbidden, locationType: 'parameter' });
+    const from = readSyncToken(cal, q.get('syncToken')!, q).m;
+    const { offset, snapshot } = readPageToken(q);
+    const maxResults = Math.min(2500, Math.max(1, Number(q.get('maxResults') ?? 250) || 250));
+    // Deleted entries are always included in an incremental answer.
+    const all = [...cal.events.values()].filter((s) => s.mod > from && s.mod <= snapshot).sort((a, b) => a.mod - b.mod);
+    const page = all.slice(offset, offset + maxResults);
+    const more = offset + maxResults < all.length;
+    return {
+      status: 200,
+      body: {
+        kind: 'calendar#events',
+        etag: newEtag(),
+        summary: cal.id,
+        updated: new Date().toISOString(),
+        timeZone: cal.timeZone,
+        accessRole: cal.readOnly ? 'reader' : 'owner',
+        defaultReminders: [],
+        items: page.map((s) => (s.ev.status === 'cancelled' && opts.minimalTombstones ? { kind: s.ev.kind, etag: s.ev.etag, id: s.ev.id, status: 'cancelled' } : s.ev)),
+        ...(more
+          ? { nextPageToken: Buffer.from(JSON.stringify({ o: offset + maxResults, s: snapshot })).toString('base64url') }
+          : { nextSyncToken: mintSyncToken(cal, snapshot, q) }),
+      },
+    };
+  }
+
+  function watch(cal: Calendar, body: Record<string, unknown>): Reply {
+    const id = body.id;
+    if (typeof id !== 'string' || id.length === 0 || id.length > 64 || !/^[A-Za-z0-9\-_+/=]+$/.test(id)) {
+      throw new HttpError(400, 'invalid', 'Invalid channel id.', { location: 'id', locationType: 'parameter' });
+    }
+    if (body.type !== 'web_hook' && body.type !== 'webhook') throw new HttpError(400, 'invalid', 'Invalid channel type.');
+    if (typeof body.address !== 'string' || !/^https?:\/\//.test(body.address)) throw new HttpError(400, 'invalid', 'Invalid channel address.');
+    if (body.token !== undefined && (typeof body.token !== 'string' || body.token.length > 256)) throw new HttpError(400, 'invalid', 'Invalid channel token.');
+    const live = channels.get(id);
+    if (live && !live.stopped && live.expiration > now()) throw new HttpError(400, 'channelIdNotUnique', 'Channel id not unique.');
+    const params = isPlainObject(body.params) ? body.params : {};
+    const ttlSec = Number(params.ttl ?? opts.defaultChannelTtlSec ?? 604_800);
+    let expiration = now() + (Number.isFinite(ttlSec) && ttlSec > 0 ? ttlSec : 604_800) * 1000;
+    const asked = body.expiration === undefined ? undefined : Number(body.expiration);
+    if (asked !== undefined && Number.isFinite(asked)) expiration = Math.min(expiration, asked);
+    const ch: FakeChannel = {
+      id,
+      calendarId: cal.id,
+      resourceId: cal.resourceId,
+      address: body.address,
+      ...(typeof body.token === 'string' && { token: body.token }),
+      expiration,
+      stopped: false,
+      lastMessageNumber: 0,
+    };
+    channels.set(id, ch);
+    notify(ch, 'sync');
+    return {
+      status: 200,
+      body: {
+        kind: 'api#channel',
+        id,
+        resourceId: cal.resourceId,
+        resourceUri: `https://www.googleapis.com/calendar/v3/calendars/${encodeURIComponent(cal.id)}/events?alt=json`,
+        ...(ch.token !== undefined && { token: ch.token }),
+        // The client hands this back as a string of epoch milliseconds.
+        expiration: String(expiration),
+      },
+    };
+  }
+
+  function stopChannel(body: Record<string, unknown>): Reply {
+    const ch = typeof body.id === 'string' ? channels.get(body.id) : undefined;
+    if (!ch || ch.resourceId !== body.resourceId) throw new HttpError(404, 'notFound', `Channel '${String(body.id)}' not found for project`);
+    ch.stopped = true;
+    return { status: 204 };
+  }
+
   function listEvents(cal: Calendar, q: URLSearchParams): Reply {
-    if (q.has('syncToken')) throw new HttpError(400, 'badRequest', 'syncToken is not supported by this fake.');
+    if (q.has('syncToken')) return listChanges(cal, q);
     const timeMin = q.has('timeMin') ? parseRfc3339(q.get('timeMin'), 'timeMin') : undefined;
     const timeMax = q.has('timeMax') ? parseRfc3339(q.get('timeMax'), 'timeMax') : undefined;
     if (timeMin !== undefined && timeMax !== undefined && timeMin >= timeMax) {
@@ -499,8 +753,9 @@ export async function startFakeGoogleCalendar(opts: FakeGoogleCalendarOptions = 
     });
     items.sort(orderBy === 'startTime' ? (a, b) => a.startMs - b.startMs || a.seq - b.seq : (a, b) => a.seq - b.seq);
 
-    const offset = q.has('pageToken') ? Number(Buffer.from(q.get('pageToken')!, 'base64url').toString()) : 0;
-    if (!Number.isInteger(offset) || offset < 0) throw new HttpError(400, 'invalid', 'Invalid page token.');
+    const { offset, snapshot } = readPageToken(q);
+    // Later writes wait for the next incremental sync (their mod is past the token's).
+    items = items.filter((s) => s.mod <= snapshot);
     const page = items.slice(offset, offset + maxResults);
     const more = offset + maxResults < items.length;
     items = page;
@@ -516,8 +771,8 @@ export async function startFakeGoogleCalendar(opts: FakeGoogleCalendarOptions = 
         defaultReminders: [],
         items: items.map((s) => s.ev),
         ...(more
-          ? { nextPageToken: Buffer.from(String(offset + maxResults)).toString('base64url') }
-          : { nextSyncToken: `sync-${Date.now()}` }),
+          ? { nextPageToken: Buffer.from(JSON.stringify({ o: offset + maxResults, s: snapshot })).toString('base64url') }
+          : { nextSyncToken: mintSyncToken(cal, snapshot, q) }),
       },
     };
   }
@@ -583,6 +838,7 @@ export async function startFakeGoogleCalendar(opts: FakeGoogleCalendarOptions = 
     checkAuth(req);
     if (r.route === 'freebusy') return freeBusy(parseJson(rawBody));
     if (r.route === 'calendarList') return calendarList(q);
+    if (r.route === 'stop') return stopChannel(parseJson(rawBody));
     const cal = calendarFor(r.calendarId!);
     const existing = r.eventId === undefined ? undefined : cal.events.get(r.eventId);
     switch (r.route) {
@@ -590,6 +846,8 @@ export async function startFakeGoogleCalendar(opts: FakeGoogleCalendarOptions = 
         return { status: 200, body: { kind: 'calendar#calendar', id: cal.id, summary: cal.id, timeZone: cal.timeZone, etag: newEtag() } };
       case 'list':
         return listEvents(cal, q);
+      case 'watch':
+        return watch(cal, parseJson(rawBody));
       case 'get':
         if (!existing) throw new HttpError(404, 'notFound');
         return { status: 200, body: existing.ev };
@@ -634,7 +892,7 @@ export async function startFakeGoogleCalendar(opts: FakeGoogleCalendarOptions = 
         if (existing.ev.status === 'cancelled') throw new HttpError(410, 'deleted');
         requireWritable(cal);
         checkIfMatch(req, existing.ev);
-        existing.ev = { ...existing.ev, status: 'cancelled', etag: newEtag(), updated: new Date().toISOString() };
+        tombstone(cal, existing);
         return { status: 204 };
       }
       default:
@@ -760,5 +1018,44 @@ export async function startFakeGoogleCalendar(opts: FakeGoogleCalendarOptions = 
       accessTokens.clear();
     },
     tokenGrants: () => grants.map((g) => structuredClone(g)),
+    editEvent(calendarId, eventId, patch) {
+      const cal = calendarFor(calendarId);
+      const existing = cal.events.get(eventId);
+      if (!existing) throw new Error(`no event ${eventId} in ${calendarId}`);
+      const next = structuredClone(existing.ev);
+      mergePatch(next as Record<string, unknown>, patch);
+      next.etag = newEtag();
+      next.updated = new Date().toISOString();
+      if (JSON.stringify([next.start, next.end]) !== JSON.stringify([existing.ev.start, existing.ev.end])) next.sequence = existing.ev.sequence + 1;
+      return structuredClone(store(cal, next, existing.seq).ev);
+    },
+    deleteEvent(calendarId, eventId) {
+      const cal = calendarFor(calendarId);
+      const existing = cal.events.get(eventId);
+      if (!existing) throw new Error(`no event ${eventId} in ${calendarId}`);
+      tombstone(cal, existing);
+    },
+    expireSyncTokens(calendarId) {
+      for (const cal of calendars.values()) if (calendarId === undefined || cal.id === calendarId) cal.tokenGeneration++;
+    },
+    channels: () => [...channels.values()].map((c) => ({ ...c })),
+    dropNotifications(n) {
+      dropNext = n;
+    },
+    duplicateNotifications(n) {
+      duplicateNext = n;
+    },
+    delayNotifications(ms) {
+      notifyDelayMs = ms;
+    },
+    fireChannel(channelId) {
+      const ch = channels.get(channelId);
+      if (!ch) throw new Error(`no channel ${channelId}`);
+      notify(ch, 'exists');
+    },
+    deliveries: () => deliveries.map((d) => ({ ...d })),
+    async notificationsSettled() {
+      while (inFlight.size > 0) await Promise.allSettled([...inFlight]);
+    },
   };
 }

@@ -7,7 +7,6 @@
  */
 import { type Appointment, type AppointmentOutcome, type AppointmentStatus, LIVE_STATUSES, type LiveStatus } from '../../domain/appointment.js';
 
-const isLive = (s: AppointmentStatus): s is LiveStatus => (LIVE_STATUSES as readonly string[]).includes(s);
 import type {
   BusinessRecord,
   BusinessRecordRepo,
@@ -18,6 +17,10 @@ import type {
   BusinessStore,
   CalendarEventRepo,
   CalendarEventRow,
+  CalendarSyncRepo,
+  CalendarSyncState,
+  SyncConflict,
+  WatchChannel,
   CallContextRepo,
   CallLogRepo,
   Callback,
@@ -49,6 +52,7 @@ import type {
 import { OUTBOX_STATUSES } from '../ports.js';
 import type { CallLogBatcher } from './batch.js';
 import type { Dialect, Driver, Executor, Param, TransactionOptions } from './driver.js';
+const isLive = (s: AppointmentStatus): s is LiveStatus => (LIVE_STATUSES as readonly string[]).includes(s);
 
 /** What one business's repositories share: the driver, its listeners, the call-log batcher. */
 export interface Scope {
@@ -95,6 +99,7 @@ function makeRepos(scope: Scope, ex: Executor, atomic: Atomic | null): TxRepos {
     ex,
     appointments: undefined as unknown as AppointmentRepo,
     googleConnections: new GoogleConnections(scope.biz, ex),
+    calendarSync: new CalendarSync(scope.biz, ex),
     callbacks: undefined as unknown as CallbackRepo,
     calendarEvents: new CalendarEvents(scope.biz, ex),
     idempotency: undefined as unknown as IdempotencyRepo,
@@ -1207,6 +1212,211 @@ class GoogleConnections implements GoogleConnectionRepo {
     );
     if (!r || Number(r.expires_at) < now) return undefined;
     return { staffId: r.staff_id, secretSealed: r.secret_sealed };
+  }
+}
+
+// ---------------------------------------------------------------- remote calendar sync
+
+interface CalendarSyncRow {
+  calendar_id: string;
+  sync_token: string | null;
+  synced_at: number | null;
+  requested_at: number | null;
+  last_error: string | null;
+  error_count: number;
+  full_syncs: number;
+  mirror_ready: number;
+}
+
+interface ChannelRow {
+  channel_id: string;
+  calendar_id: string;
+  resource_id: string;
+  token: string;
+  expiration: number;
+  created_at: number;
+  stopped_at: number | null;
+}
+
+interface ConflictRow {
+  appointment_id: string;
+  calendar_id: string;
+  event_id: string;
+  remote_start: number;
+  remote_end: number;
+  other_appointment_id: string | null;
+  detected_at: number;
+  resolved_at: number | null;
+}
+
+const syncStateFrom = (r: CalendarSyncRow): CalendarSyncState => ({
+  calendarId: r.calendar_id,
+  syncToken: r.sync_token,
+  syncedAt: r.synced_at,
+  requestedAt: r.requested_at,
+  lastError: r.last_error,
+  errorCount: Number(r.error_count),
+  fullSyncs: Number(r.full_syncs),
+  mirrorReady: Number(r.mirror_ready) === 1,
+});
+
+const channelFrom = (r: ChannelRow): WatchChannel => ({
+  channelId: r.channel_id,
+  calendarId: r.calendar_id,
+  resourceId: r.resource_id,
+  token: r.token,
+  expiration: r.expiration,
+  createdAt: r.created_at,
+  stoppedAt: r.stopped_at,
+});
+
+const conflictFrom = (r: ConflictRow): SyncConflict => ({
+  appointmentId: r.appointment_id,
+  calendarId: r.calendar_id,
+  eventId: r.event_id,
+  remoteStart: r.remote_start,
+  remoteEnd: r.remote_end,
+  otherAppointmentId: r.other_appointment_id,
+  detectedAt: r.detected_at,
+  resolvedAt: r.resolved_at,
+});
+
+const SYNC_COLUMNS = 'calendar_id, sync_token, synced_at, requested_at, last_error, error_count, full_syncs, mirror_ready';
+const CHANNEL_COLUMNS = 'channel_id, calendar_id, resource_id, token, expiration, created_at, stopped_at';
+const CONFLICT_COLUMNS = 'appointment_id, calendar_id, event_id, remote_start, remote_end, other_appointment_id, detected_at, resolved_at';
+
+class CalendarSync implements CalendarSyncRepo {
+  constructor(
+    private readonly biz: string,
+    private readonly ex: Executor,
+  ) {}
+
+  private ensureRow(calendarId: string): Promise<number> {
+    return this.ex.run('INSERT INTO calendar_sync (business_id, calendar_id) VALUES (?, ?) ON CONFLICT (business_id, calendar_id) DO NOTHING', [this.biz, calendarId]);
+  }
+
+  async state(calendarId: string): Promise<CalendarSyncState | undefined> {
+    const r = await this.ex.get<CalendarSyncRow>(`SELECT ${SYNC_COLUMNS} FROM calendar_sync WHERE business_id = ? AND calendar_id = ?`, [this.biz, calendarId]);
+    return r ? syncStateFrom(r) : undefined;
+  }
+
+  async states(): Promise<CalendarSyncState[]> {
+    const rows = await this.ex.all<CalendarSyncRow>(`SELECT ${SYNC_COLUMNS} FROM calendar_sync WHERE business_id = ? ORDER BY calendar_id`, [this.biz]);
+    return rows.map(syncStateFrom);
+  }
+
+  async acquire(calendarId: string, owner: string, now: number, leaseMs: number): Promise<number | undefined> {
+    await this.ensureRow(calendarId);
+    // One conditional UPDATE is the compare-and-set on both engines: of two instances racing, one changes the row.
+    const r = await this.ex.get<{ request_seq: number }>(
+      `UPDATE calendar_sync SET lease_owner = ?, lease_until = ?
+        WHERE business_id = ? AND calendar_id = ? AND (lease_owner IS NULL OR lease_until < ? OR lease_owner = ?)
+        RETURNING request_seq`,
+      [owner, now + leaseMs, this.biz, calendarId, now, owner],
+    );
+    return r ? Number(r.request_seq) : undefined;
+  }
+
+  async finish(calendarId: string, owner: string, seenRequests: number, outcome: { syncToken?: string | null; fullSync?: boolean; error?: string }, now: number): Promise<boolean> {
+    if (outcome.error !== undefined) {
+      await this.ex.run(
+        `UPDATE calendar_sync SET lease_owner = NULL, lease_until = NULL, last_error = ?, error_count = error_count + 1
+          WHERE business_id = ? AND calendar_id = ? AND lease_owner = ?`,
+        [outcome.error.slice(0, 500), this.biz, calendarId, owner],
+      );
+    } else {
+      await this.ex.run(
+        `UPDATE calendar_sync SET lease_owner = NULL, lease_until = NULL, last_error = NULL, error_count = 0, synced_at = ?,
+           sync_token = CASE WHEN ? = 1 THEN ? ELSE sync_token END, full_syncs = full_syncs + ?,
+           mirror_ready = CASE WHEN ? = 1 THEN 1 ELSE mirror_ready END
+          WHERE business_id = ? AND calendar_id = ? AND lease_owner = ?`,
+        [now, outcome.syncToken !== undefined ? 1 : 0, outcome.syncToken ?? null, outcome.fullSync ? 1 : 0, outcome.fullSync ? 1 : 0, this.biz, calendarId, owner],
+      );
+    }
+    const r = await this.ex.get<{ request_seq: number }>('SELECT request_seq FROM calendar_sync WHERE business_id = ? AND calendar_id = ?', [this.biz, calendarId]);
+    return r !== undefined && Number(r.request_seq) > seenRequests;
+  }
+
+  async beginFullSync(calendarId: string): Promise<void> {
+    await this.ensureRow(calendarId);
+    await this.ex.run('UPDATE calendar_sync SET mirror_ready = 0 WHERE business_id = ? AND calendar_id = ?', [this.biz, calendarId]);
+    await this.ex.run('DELETE FROM calendar_busy WHERE business_id = ? AND calendar_id = ?', [this.biz, calendarId]);
+  }
+
+  async setBusy(calendarId: string, eventId: string, interval: { start: number; end: number } | null): Promise<void> {
+    if (interval === null) {
+      await this.ex.run('DELETE FROM calendar_busy WHERE business_id = ? AND calendar_id = ? AND event_id = ?', [this.biz, calendarId, eventId]);
+      return;
+    }
+    await this.ex.run(
+      `INSERT INTO calendar_busy (business_id, calendar_id, event_id, start_ms, end_ms) VALUES (?, ?, ?, ?, ?)
+       ON CONFLICT (business_id, calendar_id, event_id) DO UPDATE SET start_ms = excluded.start_ms, end_ms = excluded.end_ms`,
+      [this.biz, calendarId, eventId, interval.start, interval.end],
+    );
+  }
+
+  async busy(calendarIds: readonly string[], from: number, to: number): Promise<Map<string, { start: number; end: number }[]>> {
+    const out = new Map<string, { start: number; end: number }[]>(calendarIds.map((id) => [id, []]));
+    if (calendarIds.length === 0) return out;
+    const rows = await this.ex.all<{ calendar_id: string; start_ms: number; end_ms: number }>(
+      `SELECT calendar_id, start_ms, end_ms FROM calendar_busy
+        WHERE business_id = ? AND calendar_id IN (${calendarIds.map(() => '?').join(', ')}) AND end_ms > ? AND start_ms < ?
+        ORDER BY start_ms`,
+      [this.biz, ...calendarIds, from, to],
+    );
+    for (const r of rows) out.get(r.calendar_id)?.push({ start: r.start_ms, end: r.end_ms });
+    return out;
+  }
+
+  async request(calendarId: string, now: number): Promise<void> {
+    await this.ensureRow(calendarId);
+    await this.ex.run('UPDATE calendar_sync SET requested_at = ?, request_seq = request_seq + 1 WHERE business_id = ? AND calendar_id = ?', [now, this.biz, calendarId]);
+  }
+
+  async addChannel(c: WatchChannel): Promise<void> {
+    await this.ex.run(
+      `INSERT INTO calendar_channels (business_id, channel_id, calendar_id, resource_id, token, expiration, created_at, stopped_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?)`,
+      [this.biz, c.channelId, c.calendarId, c.resourceId, c.token, c.expiration, c.createdAt, c.stoppedAt],
+    );
+  }
+
+  async channel(channelId: string): Promise<WatchChannel | undefined> {
+    const r = await this.ex.get<ChannelRow>(`SELECT ${CHANNEL_COLUMNS} FROM calendar_channels WHERE business_id = ? AND channel_id = ?`, [this.biz, channelId]);
+    return r ? channelFrom(r) : undefined;
+  }
+
+  async liveChannels(calendarId?: string): Promise<WatchChannel[]> {
+    const base = `SELECT ${CHANNEL_COLUMNS} FROM calendar_channels WHERE business_id = ? AND stopped_at IS NULL`;
+    const rows =
+      calendarId === undefined
+        ? await this.ex.all<ChannelRow>(`${base} ORDER BY expiration`, [this.biz])
+        : await this.ex.all<ChannelRow>(`${base} AND calendar_id = ? ORDER BY expiration`, [this.biz, calendarId]);
+    return rows.map(channelFrom);
+  }
+
+  async markChannelStopped(channelId: string, now: number): Promise<void> {
+    await this.ex.run('UPDATE calendar_channels SET stopped_at = ? WHERE business_id = ? AND channel_id = ? AND stopped_at IS NULL', [now, this.biz, channelId]);
+  }
+
+  async recordConflict(c: Omit<SyncConflict, 'resolvedAt'>): Promise<boolean> {
+    const n = await this.ex.run(
+      `INSERT INTO calendar_conflicts (business_id, appointment_id, calendar_id, event_id, remote_start, remote_end, other_appointment_id, detected_at)
+       VALUES (?, ?, ?, ?, ?, ?, ?, ?) ON CONFLICT (business_id, appointment_id, remote_start, remote_end) DO NOTHING`,
+      [this.biz, c.appointmentId, c.calendarId, c.eventId, c.remoteStart, c.remoteEnd, c.otherAppointmentId, c.detectedAt],
+    );
+    return n === 1;
+  }
+
+  resolveConflicts(appointmentId: string, now: number): Promise<number> {
+    return this.ex.run('UPDATE calendar_conflicts SET resolved_at = ? WHERE business_id = ? AND appointment_id = ? AND resolved_at IS NULL', [now, this.biz, appointmentId]);
+  }
+
+  async conflicts(opts: { open?: boolean; limit: number }): Promise<SyncConflict[]> {
+    const rows = await this.ex.all<ConflictRow>(
+      `SELECT ${CONFLICT_COLUMNS} FROM calendar_conflicts WHERE business_id = ? AND (? = 0 OR resolved_at IS NULL) ORDER BY detected_at DESC LIMIT ?`,
+      [this.biz, opts.open ? 1 : 0, opts.limit],
+    );
+    return rows.map(conflictFrom);
   }
 }
 
