@@ -15,6 +15,8 @@ import { notificationsRouter } from './http/notifications.js';
 import { toolsRouter } from './http/tools.js';
 import { mountPlatforms, toolsApiAuth } from './platforms/index.js';
 import { vapiRouter } from './platforms/vapi.js';
+import { webApiRouter } from './web/api.js';
+import { sendAsset, webPagesRouter } from './web/pages.js';
 
 export interface RawBodyRequest extends Request {
   rawBody?: Buffer;
@@ -38,7 +40,17 @@ export function createApp(deps: Deps | undefined, opts: AppOptions = {}): expres
   });
   if (opts.operator) app.use('/operator', opts.operator);
   const tenants = opts.tenants;
+  // The embed snippet is the same for every business; it sends data-business along.
+  app.get('/widget.js', (_req, res) => sendAsset(res, 'embed.js'));
   if (tenants) {
+    // <iframe src="/widget?business=maple-street">: that business's own widget page.
+    app.get('/widget', (req, res, next) => {
+      const slug = typeof req.query.business === 'string' ? req.query.business : '';
+      if (!/^[a-z0-9][a-z0-9-]{0,62}$/.test(slug)) return next();
+      const rest = new URLSearchParams(req.query as Record<string, string>);
+      rest.delete('business');
+      res.redirect(302, `/b/${slug}/widget${rest.size ? `?${rest.toString()}` : ''}`);
+    });
     app.use('/b/:slug', (req, res, next) => {
       tenants.appFor(String(req.params.slug)).then(
         (sub) => (sub ? sub(req, res, next) : res.status(404).json({ error: 'not found' })),
@@ -90,6 +102,8 @@ export function businessApp(deps: Deps): express.Express {
   app.use('/admin/notifications', notificationsRouter(deps));
   app.use('/admin/callbacks', callbacksRouter(deps));
   app.use('/admin', adminRouter(deps));
+  app.use('/api', webApiRouter(deps));
+  app.use(webPagesRouter(deps));
 
   app.use((_req, res) => {
     res.status(404).json({ error: 'not found' });
