@@ -144,7 +144,7 @@ export const WEB: Renderer<WebContext> = {
   CALLBACK_REQUESTED: (p, c) => `We'll call you back by ${webWhen(p.dueAt, c)}.`,
 
   ARG_MISSING: (p) => `${label(p.field)} is required.`,
-  ARG_INVALID: (p) => `${label(p.field)} is not valid.`,
+  ARG_INVALID: (p) => (p.field === 'customer_phone' ? 'Please enter a full phone number.' : `${label(p.field)} is not valid.`),
   ARG_TOO_LONG: (p) => `${label(p.field)} is too long.`,
   ARG_UNEXPECTED: () => TRY_AGAIN,
   ARGS_NOT_JSON: () => TRY_AGAIN,
