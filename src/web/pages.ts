@@ -56,6 +56,7 @@ function page(deps: Deps, req: Request, res: Response, boot: Record<string, unkn
 <head>
 <meta charset="utf-8">
 <meta name="viewport" content="width=device-width, initial-scale=1">
+<link rel="icon" href="data:,">
 <title>${escapeHtml(title)}</title>
 <link rel="stylesheet" href="${base}/widget/app.css">
 </head>

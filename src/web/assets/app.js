@@ -698,8 +698,11 @@
       post(kind === 'cancel' ? 'cancelled' : 'rescheduled', { id: res.appointment.id, startTime: res.appointment.start.iso });
       if (kind === 'move' && res.manageUrl && res.manageUrl.indexOf('/a/') >= 0) {
         // A move to another staff member makes a new appointment: its own link from now on.
-        boot.token = res.manageUrl.slice(res.manageUrl.lastIndexOf('/a/') + 3);
-        history.replaceState(null, '', res.manageUrl);
+        var token = res.manageUrl.slice(res.manageUrl.lastIndexOf('/a/') + 3);
+        if (token !== boot.token) {
+          boot.token = token;
+          history.replaceState(null, '', boot.base + '/a/' + token);
+        }
       }
       loadManage().then(function () {
         var r = document.getElementById('bl-result');
