@@ -16,6 +16,7 @@ import { toolsRouter } from './http/tools.js';
 import { mountPlatforms, toolsApiAuth } from './platforms/index.js';
 import { vapiRouter } from './platforms/vapi.js';
 import { webApiRouter } from './web/api.js';
+import { dashboardRouter } from './web/dashboard.js';
 import { sendAsset, webPagesRouter } from './web/pages.js';
 
 export interface RawBodyRequest extends Request {
@@ -99,6 +100,7 @@ export function businessApp(deps: Deps): express.Express {
   });
 
   app.use('/tools', toolsApiAuth(deps), toolsRouter(deps));
+  app.use('/admin/dashboard', dashboardRouter(deps));
   app.use('/admin/notifications', notificationsRouter(deps));
   app.use('/admin/callbacks', callbacksRouter(deps));
   app.use('/admin', adminRouter(deps));
