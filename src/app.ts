@@ -10,6 +10,8 @@
 import express, { type NextFunction, type Request, type Response } from 'express';
 import type { Deps } from './deps.js';
 import { adminRouter } from './http/admin.js';
+import { requireKey } from './http/auth.js';
+import { outboxRows, registry as metricsRegistry } from './metrics/index.js';
 import { callbacksRouter } from './http/callbacks.js';
 import { notificationsRouter } from './http/notifications.js';
 import { toolsRouter } from './http/tools.js';
@@ -29,6 +31,8 @@ export interface AppOptions {
   /** The operator API (/operator), guarded by OPERATOR_API_KEY. */
   operator?: express.Router;
   logger?: Deps['logger'];
+  /** /metrics: its bearer key (METRICS_API_KEY) and the businesses whose outboxes it reads. */
+  metrics?: { key: string | undefined; businesses(): Deps[] };
 }
 
 export function createApp(deps: Deps | undefined, opts: AppOptions = {}): express.Express {
@@ -41,6 +45,14 @@ export function createApp(deps: Deps | undefined, opts: AppOptions = {}): expres
   });
   if (opts.operator) app.use('/operator', opts.operator);
   const tenants = opts.tenants;
+  const metrics = opts.metrics ?? { key: deps?.settings.METRICS_API_KEY, businesses: () => (deps ? [deps] : []) };
+  app.get('/metrics', requireKey(metrics.key, 'Metrics are disabled: set METRICS_API_KEY to enable them.'), async (_req, res) => {
+    for (const b of metrics.businesses()) {
+      const counts = await b.notifier?.outbox.counts().catch(() => undefined);
+      for (const [status, n] of Object.entries(counts ?? {})) outboxRows.set({ business: b.store.businessId, status }, n);
+    }
+    res.type(metricsRegistry.contentType).send(await metricsRegistry.metrics());
+  });
   // The embed snippet is the same for every business; it sends data-business along.
   app.get('/widget.js', (_req, res) => sendAsset(res, 'embed.js'));
   if (tenants) {
