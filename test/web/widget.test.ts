@@ -8,6 +8,8 @@ import request from 'supertest';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import type { Express } from 'express';
 import { createApp } from '../../src/app.js';
+import { createNotifier } from '../../src/notifications/index.js';
+import { runTool } from '../../src/tools/registry.js';
 import { allAppointments } from '../support/store.js';
 import { local, type TestDeps } from '../helpers.js';
 import { axeSource, BROWSER_AVAILABLE, launchBrowser, listen, type Listening, openPage, type TestBrowser } from './browser.js';
@@ -191,6 +193,38 @@ describe.skipIf(!BROWSER_AVAILABLE)('booking widget in Chromium', () => {
     expect(await p.locator('#bl-status').innerText()).toBe('Status: cancelled');
     expect((await deps.store.appointments.get(made.body.appointment.id))?.status).toBe('cancelled');
     expect(await p.locator('#bl-cancel').count()).toBe(0);
+    expect(errors).toEqual([]);
+  }, 60_000);
+
+  it('signs in to the front-desk dashboard, changes a callback status and resends a failed message', async () => {
+    await serve({ env: { ADMIN_API_KEY: 'admin-key-for-tests-123' } });
+    deps.notifier = createNotifier(deps, { sender: null, emailSender: null });
+    await runTool(deps, 'request_callback', { customer_name: 'Lee Park', customer_phone: '2125550177', reason: 'Price of a perm', urgency: 'urgent' }, { platform: 'test' });
+    const now = deps.clock.now();
+    await deps.store.outbox.enqueue({ dedupeKey: 'sms:browser', appointmentId: null, kind: 'booked', audience: 'customer', to: '+12125550123', body: 'hi', dueAt: now }, now);
+    const [row] = await deps.store.outbox.claim('test', now, 60_000, 10);
+    await deps.store.outbox.markFailed(row!.id, (await deps.store.outbox.beginAttempt(row!.id, 'test', now, 60_000))!, 'provider said no', now);
+
+    const { page: p, errors } = await page('America/New_York', { width: 375, bypassCSP: true });
+    await p.goto(`${server.url}/admin/dashboard`);
+    await p.locator('#key').fill('admin-key-for-tests-123');
+    await p.locator('#key').press('Enter');
+    await p.locator('#h-today').waitFor();
+    const cookie = (await p.context().cookies()).find((c) => c.name === 'bl_admin');
+    expect(cookie).toMatchObject({ httpOnly: true, sameSite: 'Strict' });
+    const cb = (await deps.store.callbacks.list({ limit: 5 }))[0]!;
+    await p.locator(`#cb-${cb.id}`).selectOption('contacted');
+    await p.locator(`#cb-${cb.id} + button`).click();
+    await expect.poll(() => p.locator('#dash-notice').innerText()).toBe('Callback marked contacted.');
+    expect((await deps.store.callbacks.get(cb.id))?.status).toBe('contacted');
+    await p.getByRole('button', { name: `Resend message ${row!.id}` }).click();
+    await expect.poll(() => p.locator('#dash-notice').innerText()).toBe('Queued to send again.');
+    expect((await deps.store.outbox.get(row!.id))?.status).toBe('pending');
+
+    await p.addScriptTag({ content: axeSource() });
+    const axe = await p.evaluate(async () => (await (window as unknown as { axe: { run(): Promise<{ violations: { id: string; impact: string }[] }> } }).axe.run()).violations.map((v) => `${v.impact}:${v.id}`));
+    expect(axe.filter((v) => v.startsWith('serious') || v.startsWith('critical'))).toEqual([]);
+    expect(await p.evaluate(() => document.documentElement.scrollWidth)).toBeLessThanOrEqual(375);
     expect(errors).toEqual([]);
   }, 60_000);
 });
