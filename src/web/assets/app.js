@@ -392,10 +392,15 @@
     state.focusDate = next;
     if (setMonthOf(next)) {
       announce(monthTitle(state.month.y, state.month.m));
-      loadMonth().then(function () {
-        focusDay(next);
-      });
+      var loading = loadMonth();
       focusDay(next);
+      // Keys pressed while the month loaded have moved on: focus where they left it, not `next`,
+      // and only if focus is still in the grid (or was dropped by the re-render).
+      if (loading)
+        loading.then(function () {
+          var a = document.activeElement;
+          if (state.focusDate && (!a || a === document.body || a.id.indexOf('bl-day-') === 0)) focusDay(state.focusDate);
+        });
     } else {
       render();
       focusDay(next);
