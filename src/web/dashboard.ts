@@ -4,8 +4,9 @@
  * is an expiry signed with that key: no session table, and changing the key logs everyone out.
  * Every form carries a CSRF token derived from the session, checked on each POST.
  *
- * Shows today's schedule per staff member and the next seven days, the callback queue by urgency
- * with status changes, and the notification outbox with resend. The JSON admin API (/admin/*)
+ * Shows today's schedule per staff member and the next seven days, search by name or phone, the
+ * callback queue by urgency with status changes, the notification outbox with resend, and the last
+ * 30 days' figures (appointments a day, cancellation and no-show rates, busiest hour, online share). The JSON admin API (/admin/*)
  * stays the full surface; this page is the part a person at the desk needs without curl.
  */
 import { createHmac } from 'node:crypto';
@@ -19,6 +20,7 @@ import { CALLBACK_STATUSES, type CallbackStatus } from '../store/ports.js';
 
 const COOKIE = 'bl_admin';
 const SESSION_MS = 12 * 3_600_000;
+const DAY = 86_400_000;
 
 const esc = (s: unknown) => String(s ?? '').replace(/[&<>"']/g, (c) => `&#${c.charCodeAt(0)};`);
 
@@ -197,15 +199,53 @@ ${error ? `<p class="error" role="alert" id="login-error">${esc(error)}</p>` : '
         : '<p class="muted">No messages yet.</p>';
     }
 
+    // Search by name or phone: a year ahead and a month back, the window a desk is asked about.
+    const q = typeof req.query.q === 'string' ? req.query.q.trim().slice(0, 100) : '';
+    let searchHtml = '';
+    if (q) {
+      const digits = q.replace(/\D/g, '');
+      const words = q.toLowerCase();
+      const found = (await deps.store.appointments.list(now - 30 * DAY, now + 366 * DAY, 5000))
+        .filter((a) => a.customerName.toLowerCase().includes(words) || (digits.length >= 3 && a.customerPhone.includes(digits)))
+        .slice(0, 50);
+      searchHtml = found.length
+        ? `<ul id="search-results">${found.map((a) => `<li>${esc(deps.speech.dateTime(a.start, now))}: ${esc(serviceName(a.serviceId))} with ${esc(staffName(a.staffId))}, ${esc(a.customerName)} <span class="muted">${esc(a.customerPhone)}, ${esc(a.status)}</span></li>`).join('')}</ul>`
+        : '<p class="muted" id="search-results">No appointments match.</p>';
+    }
+
+    // The figures an owner asks for, over the last 30 days of appointment starts.
+    const past = (await deps.store.appointments.list(now - 30 * DAY, now, 20000)).filter((a) => a.status !== 'pending');
+    const kept = past.filter((a) => a.status !== 'cancelled');
+    const cancelled = past.length - kept.length;
+    const noShows = past.filter((a) => a.status === 'no_show').length;
+    const byHour = new Map<number, number>();
+    for (const a of kept) {
+      const h = tz.parts(a.start).hour;
+      byHour.set(h, (byHour.get(h) ?? 0) + 1);
+    }
+    const busiest = [...byHour].sort((x, y) => y[1] - x[1] || x[0] - y[0])[0];
+    const web = past.filter((a) => a.source === 'web').length;
+    const pct = (n: number, of: number) => (of ? `${Math.round((100 * n) / of)}%` : '-');
+    const figures = `<dl class="figures" id="figures">
+<div><dt>Appointments</dt><dd>${past.length} (${(past.length / 30).toFixed(1)} a day)</dd></div>
+<div><dt>Cancelled</dt><dd>${cancelled} (${pct(cancelled, past.length)})</dd></div>
+<div><dt>No-shows</dt><dd>${noShows} (${pct(noShows, kept.length)})</dd></div>
+<div><dt>Busiest hour</dt><dd>${busiest ? `${String(busiest[0]).padStart(2, '0')}:00 (${busiest[1]})` : '-'}</dd></div>
+<div><dt>Booked online / by phone</dt><dd>${web} / ${past.length - web}</dd></div>
+</dl>`;
+
     send(
       res,
       layout(deps, req, 'Front desk', `<header class="dash-head"><h1>${esc(deps.config.business.name)}</h1>
 <form method="post" action="${b}/logout">${hidden}<button type="submit">Sign out</button></form></header>
 ${notice}
+<form method="get" action="${b}" class="inline" role="search"><label for="q">Find appointments by name or phone</label><input id="q" name="q" value="${esc(q)}" type="search"><button type="submit">Search</button></form>
+${searchHtml}
 <section aria-labelledby="h-today"><h2 id="h-today">Today, ${esc(dayName(now))}</h2>${todayHtml}</section>
 <section aria-labelledby="h-week"><h2 id="h-week">Next seven days</h2>${weekHtml}</section>
 <section aria-labelledby="h-cb"><h2 id="h-cb">Callbacks (most urgent first)</h2>${cbHtml}</section>
-<section aria-labelledby="h-out"><h2 id="h-out">Messages</h2>${outboxHtml}</section>`),
+<section aria-labelledby="h-out"><h2 id="h-out">Messages</h2>${outboxHtml}</section>
+<section aria-labelledby="h-fig"><h2 id="h-fig">Last 30 days</h2>${figures}</section>`),
     );
   });
 

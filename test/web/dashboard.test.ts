@@ -76,7 +76,18 @@ describe('/admin/dashboard', () => {
     const changed = await request(app).post(`/admin/dashboard/callbacks/${cb.id}/status`).set('Cookie', cookie).type('form').send({ status: 'completed', csrf });
     expect(changed.headers.location).toContain('Callback%20marked%20completed.');
     expect((await deps.store.callbacks.get(cb.id))?.status).toBe('completed');
-    expect((await request(app).get('/admin/dashboard').set('Cookie', cookie)).text).toContain('No open callbacks.');
+    const after = await request(app).get('/admin/dashboard').set('Cookie', cookie);
+    expect(after.text).toContain('No open callbacks.');
+    // The last 30 days' figures count the no-show and its hour.
+    expect(after.text).toContain('<dt>Appointments</dt><dd>1 (0.0 a day)</dd>');
+    expect(after.text).toContain('<dt>No-shows</dt><dd>1 (100%)</dd>');
+    expect(after.text).toContain('<dt>Busiest hour</dt><dd>09:00 (1)</dd>');
+
+    // Search by name or by phone digits.
+    const byName = await request(app).get('/admin/dashboard').query({ q: 'dana' }).set('Cookie', cookie);
+    expect(byName.text).toMatch(/<ul id="search-results"><li>[^<]*Haircut with Sam, Dana Reyes/);
+    expect((await request(app).get('/admin/dashboard').query({ q: '555-0123' }).set('Cookie', cookie)).text).toContain('Dana Reyes <span class="muted">+12125550123, no_show');
+    expect((await request(app).get('/admin/dashboard').query({ q: 'nobody' }).set('Cookie', cookie)).text).toContain('No appointments match.');
   });
 
   it('resends a failed message from the outbox', async () => {
