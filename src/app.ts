@@ -13,11 +13,16 @@ import { connectionView, connectRouter, googleAdminRouter } from './google-conne
 import { GOOGLE_WEBHOOK_PATH } from './calendar/sync/path.js';
 import { adminRouter } from './http/admin.js';
 import { calendarSyncRouter, googleWebhookHandler } from './http/calendar-sync.js';
+import { requireKey } from './http/auth.js';
+import { outboxRows, registry as metricsRegistry } from './metrics/index.js';
 import { callbacksRouter } from './http/callbacks.js';
 import { notificationsRouter } from './http/notifications.js';
 import { toolsRouter } from './http/tools.js';
 import { mountPlatforms, toolsApiAuth } from './platforms/index.js';
 import { vapiRouter } from './platforms/vapi.js';
+import { webApiRouter } from './web/api.js';
+import { dashboardRouter } from './web/dashboard.js';
+import { sendAsset, webPagesRouter } from './web/pages.js';
 
 export interface RawBodyRequest extends Request {
   rawBody?: Buffer;
@@ -29,6 +34,8 @@ export interface AppOptions {
   /** The operator API (/operator), guarded by OPERATOR_API_KEY. */
   operator?: express.Router;
   logger?: Deps['logger'];
+  /** /metrics: its bearer key (METRICS_API_KEY) and the businesses whose outboxes it reads. */
+  metrics?: { key: string | undefined; businesses(): Deps[] };
 }
 
 export function createApp(deps: Deps | undefined, opts: AppOptions = {}): express.Express {
@@ -41,7 +48,25 @@ export function createApp(deps: Deps | undefined, opts: AppOptions = {}): expres
   });
   if (opts.operator) app.use('/operator', opts.operator);
   const tenants = opts.tenants;
+  const metrics = opts.metrics ?? { key: deps?.settings.METRICS_API_KEY, businesses: () => (deps ? [deps] : []) };
+  app.get('/metrics', requireKey(metrics.key, 'Metrics are disabled: set METRICS_API_KEY to enable them.'), async (_req, res) => {
+    for (const b of metrics.businesses()) {
+      const counts = await b.notifier?.outbox.counts().catch(() => undefined);
+      for (const [status, n] of Object.entries(counts ?? {})) outboxRows.set({ business: b.store.businessId, status }, n);
+    }
+    res.type(metricsRegistry.contentType).send(await metricsRegistry.metrics());
+  });
+  // The embed snippet is the same for every business; it sends data-business along.
+  app.get('/widget.js', (_req, res) => sendAsset(res, 'embed.js'));
   if (tenants) {
+    // <iframe src="/widget?business=maple-street">: that business's own widget page.
+    app.get('/widget', (req, res, next) => {
+      const slug = typeof req.query.business === 'string' ? req.query.business : '';
+      if (!/^[a-z0-9][a-z0-9-]{0,62}$/.test(slug)) return next();
+      const rest = new URLSearchParams(req.query as Record<string, string>);
+      rest.delete('business');
+      res.redirect(302, `/b/${slug}/widget${rest.size ? `?${rest.toString()}` : ''}`);
+    });
     app.use('/b/:slug', (req, res, next) => {
       tenants.appFor(String(req.params.slug)).then(
         (sub) => (sub ? sub(req, res, next) : res.status(404).json({ error: 'not found' })),
@@ -100,10 +125,13 @@ export function businessApp(deps: Deps): express.Express {
   app.use('/tools', toolsApiAuth(deps), toolsRouter(deps));
   app.use('/connect/google', connectRouter(deps));
   app.use('/admin/google', googleAdminRouter(deps));
+  app.use('/admin/dashboard', dashboardRouter(deps));
   app.use('/admin/notifications', notificationsRouter(deps));
   app.use('/admin/callbacks', callbacksRouter(deps));
   app.use('/admin/calendar-sync', calendarSyncRouter(deps));
   app.use('/admin', adminRouter(deps));
+  app.use('/api', webApiRouter(deps));
+  app.use(webPagesRouter(deps));
 
   app.use((_req, res) => {
     res.status(404).json({ error: 'not found' });

@@ -26,13 +26,13 @@ async function main(): Promise<void> {
   if (seeded.created.length || seeded.updated.length) logger.info(seeded, `businesses seeded from ${settings.BUSINESSES_DIR}`);
 
   const registry = new TenantRegistry(rt);
-  const app = createApp(deps, { tenants: registry, operator: operatorRouter(rt, registry), logger });
+  const businesses = () => [...(deps ? [deps] : []), ...registry.tenants().map((t) => t.deps)];
+  const app = createApp(deps, { tenants: registry, operator: operatorRouter(rt, registry), logger, metrics: { key: settings.METRICS_API_KEY, businesses } });
   const http = await listen(app, settings.PORT, settings.HOST);
   // Definitions served by this process name the port it really listens on (PORT=0 picks one).
   if (!settings.PUBLIC_BASE_URL_SET) settings.PUBLIC_BASE_URL = localBaseUrl(http.port);
   // After the port is known: stored businesses' definitions carry their URLs under it.
   await registry.start();
-  const businesses = () => [...(deps ? [deps] : []), ...registry.tenants().map((t) => t.deps)];
   logger.info(
     { port: http.port, business: deps?.config.business.name ?? null, businesses: registry.tenants().length, calendar: deps?.calendar.name, config: deps?.config.source, store: rt.store.kind },
     `Bookline listening on http://${settings.HOST === '0.0.0.0' || settings.HOST === '::' ? 'localhost' : settings.HOST}:${http.port}`,

@@ -305,6 +305,23 @@ export const businessFileSchema = z
       })
       .strict()
       .prefault({}),
+    /** The booking widget and the public availability API (src/web/). */
+    web: z
+      .object({
+        /**
+         * Public key a page sends with API calls (X-Widget-Key or ?key=): not a secret, it names the
+         * business's widget so a copied snippet can be turned off by changing it. Unset = no key asked.
+         */
+        widgetKey: z.string().regex(/^[A-Za-z0-9_-]{8,64}$/, '8-64 letters, digits, - or _').optional(),
+        /** Origins (https://maple.example) whose pages may call the API directly; the widget's own pages always may. */
+        allowedOrigins: z.array(z.string().regex(/^https?:\/\/[^/\s]+$/, 'an origin like https://maple.example, no path')).default([]),
+        /** Public API requests per client address per minute. */
+        requestsPerMinute: z.number().int().min(1).max(100_000).default(120),
+        /** Brand colour of the widget (must keep white text readable). */
+        brandColor: z.string().regex(/^#[0-9a-fA-F]{6}$/).default('#1d4ed8'),
+      })
+      .strict()
+      .prefault({}),
     callbacks,
     services: z.array(service).min(1),
     staff: z.array(staff).min(1),

@@ -85,8 +85,15 @@ export const envSchema = z.object({
     .transform((v) => new Set((v ?? '').split(',').map((s) => s.trim()).filter(Boolean))),
   /** Bearer key for /admin/*. Unset = admin endpoints disabled. */
   ADMIN_API_KEY: optionalString,
+  /**
+   * Signs the self-service links (/a/<token>) sent with confirmations and reminders (HMAC-SHA256);
+   * at least 32 characters. Unset = no links are made and /a/ answers 404.
+   */
+  WEB_LINK_SECRET: optionalString.refine((v) => v === undefined || v.length >= 32, 'must be at least 32 characters'),
   /** Bearer key for /operator/* (managing the businesses of this deployment). Unset = disabled. */
   OPERATOR_API_KEY: optionalString,
+  /** Bearer key for /metrics (Prometheus text format). Unset = /metrics answers 404. */
+  METRICS_API_KEY: optionalString,
   /**
    * Seals the secrets of stored businesses (AES-256-GCM): "<id>:<base64 of 32 bytes>", newest first,
    * comma-separated to keep older keys readable during a rotation (src/config/crypto.ts).

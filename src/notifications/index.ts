@@ -3,6 +3,7 @@
  * the worker that sends. One `Notifier` per store; `createNotifier` registers the planner as a
  * change listener, so from then on every booking, move and cancel writes its messages atomically.
  */
+import { manageUrl } from '../web/links.js';
 import type { Deps } from '../deps.js';
 import type { Appointment } from '../domain/appointment.js';
 import type { Channel } from '../store/ports.js';
@@ -46,7 +47,12 @@ export class Notifier {
     this.emailProvider = this.emailSender?.name ?? null;
     this.outbox = deps.store.outbox;
     this.planner = new MessagePlanner(
-      { ...deps, organizerEmail: email.replyTo ?? addressOf(deps.settings.SMTP_FROM) },
+      {
+        ...deps,
+        organizerEmail: email.replyTo ?? addressOf(deps.settings.SMTP_FROM),
+        // Only with a real public address: a localhost link in a text message helps nobody.
+        manageLink: deps.settings.PUBLIC_BASE_URL_SET ? (a) => manageUrl(deps.settings, deps.store.businessId, a) : undefined,
+      },
       new Templates(deps.config),
       new EmailTemplates(deps.config),
     );

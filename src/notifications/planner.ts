@@ -34,6 +34,8 @@ export interface PlannerDeps {
   logger: Logger;
   /** The invite's ORGANIZER: the business's reply-to, else the From address. */
   organizerEmail?: string | undefined;
+  /** The customer's self-service link for an appointment (src/web/links.ts), when links are on. */
+  manageLink?: ((a: Appointment) => string | undefined) | undefined;
 }
 
 export class MessagePlanner {
@@ -199,6 +201,7 @@ export class MessagePlanner {
 
   private values(a: Appointment, now: number, previous?: Appointment): TemplateValues {
     const { config, speech } = this.deps;
+    const link = this.deps.manageLink?.(a);
     return {
       business: config.business.name,
       business_phone: this.businessPhone,
@@ -208,8 +211,9 @@ export class MessagePlanner {
       customer: a.customerName,
       when: speech.dateTime(a.start, now),
       previous_when: previous ? speech.dateTime(previous.start, now) : '',
-      how_to_cancel: this.businessPhone ? `To cancel or change, call ${this.businessPhone}.` : '',
+      how_to_cancel: link ? `To cancel or change: ${link}` : this.businessPhone ? `To cancel or change, call ${this.businessPhone}.` : '',
       how_to_rebook: this.businessPhone ? `To find another time, call ${this.businessPhone}.` : '',
+      manage_link: link ?? '',
     };
   }
 }

@@ -29,10 +29,15 @@ export const PLACEHOLDERS = [
   'when',
   /** The old time, for a reschedule. */
   'previous_when',
-  /** "To cancel or change, call +1 212 555 0100." or "" when the business has no phone. */
+  /**
+   * "To cancel or change: https://…/a/<token>" when self-service links are on (WEB_LINK_SECRET and
+   * PUBLIC_BASE_URL set), else "To cancel or change, call +1 212 555 0100.", or "" with no phone.
+   */
   'how_to_cancel',
   /** "To find another time, call +1 212 555 0100." or "" when the business has no phone. */
   'how_to_rebook',
+  /** The customer's self-service link (see, cancel, move), or "" when links are off. */
+  'manage_link',
 ] as const;
 export type Placeholder = (typeof PLACEHOLDERS)[number];
 export type TemplateValues = Record<Placeholder, string>;

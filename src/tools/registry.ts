@@ -11,7 +11,8 @@ import type { Deps } from '../deps.js';
 import { BookingError } from '../domain/errors.js';
 import type { Message } from '../domain/messages.js';
 import { normalizePhone } from '../domain/phone.js';
-import { aliasFor, isAliasName } from './aliases.js';
+import { ALIASES, aliasFor, isAliasName } from './aliases.js';
+import { knownTools, recordToolCall } from '../metrics/index.js';
 import { bookAppointment } from './book_appointment.js';
 import { cancelAppointment } from './cancel_appointment.js';
 import { findAvailableSlots } from './find_available_slots.js';
@@ -36,6 +37,7 @@ export const TOOLS: readonly ToolDefinition[] = [
 ] as unknown as readonly ToolDefinition[];
 
 const BY_NAME = new Map(TOOLS.map((t) => [t.name, t]));
+knownTools([...BY_NAME.keys(), ...ALIASES.map((a) => a.name)]);
 
 export function getTool(name: string): ToolDefinition | undefined {
   return BY_NAME.get(name);
@@ -129,6 +131,7 @@ export async function runTool(deps: Deps, name: string, rawArgs: unknown, meta: 
     out = outcome(failure(deps, err));
   }
 
+  recordToolCall({ business: deps.store.businessId, tool: String(name), platform: meta.platform, code: out.result.ok ? undefined : out.result.code, seconds: (performance.now() - t0) / 1000, say: replayed ? undefined : out.say });
   try {
     if (!out.shed) await deps.store.calls.record({
       at: deps.clock.now(),
