@@ -578,6 +578,16 @@ const GSYNC_2 = (ms: string) => `
   CREATE INDEX calendar_busy_range ON calendar_busy (business_id, calendar_id, end_ms);
 `;
 
+/**
+ * perf3 1: overlap searches read appointments by start within a bounded window (repos.ts,
+ * MAX_APPOINTMENT_BLOCK_MS) instead of every appointment ending after the window starts.
+ */
+const PERF3_1 = `
+  CREATE INDEX calendar_events_busy_start ON calendar_events (business_id, calendar_id, block_start_ms) WHERE status = 'confirmed' AND kind = 'appointment';
+  CREATE INDEX appointments_staff_start ON appointments (business_id, staff_id, block_start_ms) WHERE status != 'cancelled';
+  CREATE INDEX calendar_events_blocks_end ON calendar_events (business_id, calendar_id, block_end_ms) WHERE status = 'confirmed' AND kind = 'block';
+`;
+
 export const SQLITE_MIGRATIONS: readonly Migration[] = [
   { namespace: 'core', version: 1, sql: SQLITE_CORE_1 },
   { namespace: 'core', version: 2, sql: SQLITE_CORE_2 },
@@ -609,6 +619,7 @@ export const SQLITE_MIGRATIONS: readonly Migration[] = [
   { namespace: 'gconnect', version: 1, sql: SQLITE_GCONNECT_1 },
   { namespace: 'gsync', version: 1, sql: GSYNC_1('INTEGER') },
   { namespace: 'gsync', version: 2, sql: GSYNC_2('INTEGER') },
+  { namespace: 'perf3', version: 1, sql: PERF3_1 },
 ];
 
 const PG_1 = `
@@ -737,4 +748,5 @@ export const POSTGRES_MIGRATIONS: readonly Migration[] = [
   { namespace: 'gconnect', version: 1, sql: PG_GCONNECT_1 },
   { namespace: 'gsync', version: 1, sql: GSYNC_1('BIGINT') },
   { namespace: 'gsync', version: 2, sql: GSYNC_2('BIGINT') },
+  { namespace: 'perf3', version: 1, sql: PERF3_1 },
 ];

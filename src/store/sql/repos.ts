@@ -54,6 +54,18 @@ import type { CallLogBatcher } from './batch.js';
 import type { Dialect, Driver, Executor, Param, TransactionOptions } from './driver.js';
 const isLive = (s: AppointmentStatus): s is LiveStatus => (LIVE_STATUSES as readonly string[]).includes(s);
 
+/**
+ * The longest blocked time one appointment may hold (a service is at most 24 h plus two 4 h buffers;
+ * this leaves room). Writes refuse anything longer, so a search for what overlaps [from, to) can
+ * read appointments by start in [from - this, to) on an index, instead of every appointment ending
+ * after `from`: the cost of a search stays the size of its window, not of the whole future book.
+ */
+const MAX_APPOINTMENT_BLOCK_MS = 7 * 86_400_000;
+
+function checkBlockLength(t: { blockStart: number; blockEnd: number }): void {
+  if (t.blockEnd - t.blockStart > MAX_APPOINTMENT_BLOCK_MS) throw new Error(`an appointment cannot block more than 7 days (${t.blockStart}..${t.blockEnd})`);
+}
+
 /** What one business's repositories share: the driver, its listeners, the call-log batcher. */
 export interface Scope {
   readonly biz: string;
@@ -212,9 +224,9 @@ class Appointments implements AppointmentRepo {
   private overlaps(ex: Executor, staffId: string, blockStart: number, blockEnd: number, exceptId: string) {
     return ex.get<{ id: string }>(
       `SELECT id FROM appointments
-        WHERE business_id = ? AND staff_id = ? AND status != 'cancelled' AND block_end_ms > ? AND block_start_ms < ? AND id != ?
+        WHERE business_id = ? AND staff_id = ? AND status != 'cancelled' AND block_start_ms < ? AND block_start_ms > ? AND block_end_ms > ? AND id != ?
         LIMIT 1`,
-      [this.biz, staffId, blockStart, blockEnd, exceptId],
+      [this.biz, staffId, blockEnd, blockStart - MAX_APPOINTMENT_BLOCK_MS, blockStart, exceptId],
     );
   }
 
@@ -222,6 +234,7 @@ class Appointments implements AppointmentRepo {
     return this.atomic(async ({ ex }) => {
       // Every instance takes this staff member's lock before the check, so the check still holds
       // when the row is written.
+      checkBlockLength(a);
       await ex.lock(`staff:${this.biz}:${a.staffId}`);
       if (await this.overlaps(ex, a.staffId, a.blockStart, a.blockEnd, a.id)) return false;
       return noOverlapViolation(ex.run(
@@ -274,6 +287,7 @@ class Appointments implements AppointmentRepo {
 
   move(id: string, t: BlockTimes, now: number, announce = true): Promise<Appointment | undefined> {
     return this.atomic(async (tx) => {
+      checkBlockLength(t);
       const previous = await tx.appointments.get(id);
       if (!previous || !isLive(previous.status)) return undefined;
       await tx.ex.lock(`staff:${this.biz}:${previous.staffId}`);
@@ -469,11 +483,17 @@ class CalendarEvents implements CalendarEventRepo {
     if (calendarIds.length === 0) return out;
     // One statement for all calendars: a find over fifty staff is one round trip, not fifty.
     const marks = calendarIds.map(() => '?').join(', ');
+    // Appointments by start (bounded length, see MAX_APPOINTMENT_BLOCK_MS); time off, which may last
+    // weeks, by end: there are few blocks.
     const rows = await this.ex.all<{ calendar_id: string; block_start_ms: number; block_end_ms: number }>(
       `SELECT calendar_id, block_start_ms, block_end_ms FROM calendar_events
-        WHERE business_id = ? AND calendar_id IN (${marks}) AND status = 'confirmed' AND block_end_ms > ? AND block_start_ms < ?
+        WHERE business_id = ? AND calendar_id IN (${marks}) AND status = 'confirmed' AND kind = 'appointment'
+          AND block_start_ms < ? AND block_start_ms > ? AND block_end_ms > ?
+       UNION ALL
+       SELECT calendar_id, block_start_ms, block_end_ms FROM calendar_events
+        WHERE business_id = ? AND calendar_id IN (${marks}) AND status = 'confirmed' AND kind = 'block' AND block_end_ms > ? AND block_start_ms < ?
         ORDER BY block_start_ms`,
-      [this.biz, ...calendarIds, from, to],
+      [this.biz, ...calendarIds, to, from - MAX_APPOINTMENT_BLOCK_MS, from, this.biz, ...calendarIds, from, to],
     );
     for (const r of rows) out.get(r.calendar_id)!.push({ start: r.block_start_ms, end: r.block_end_ms });
     return out;
@@ -484,6 +504,7 @@ class CalendarEvents implements CalendarEventRepo {
   }
 
   async insert(e: CalendarEventRow, now: number): Promise<boolean> {
+    if (e.kind === 'appointment') checkBlockLength(e);
     const n = await this.ex.run(
       `INSERT INTO calendar_events (business_id, id, calendar_id, kind, appointment_id, status, start_ms, end_ms, block_start_ms, block_end_ms,
          summary, description, customer_phone, service_id, created_at, updated_at)
@@ -495,6 +516,7 @@ class CalendarEvents implements CalendarEventRepo {
   }
 
   async move(calendarId: string, id: string, t: BlockTimes, now: number): Promise<boolean> {
+    checkBlockLength(t);
     const n = await this.ex.run(
       `UPDATE calendar_events SET start_ms = ?, end_ms = ?, block_start_ms = ?, block_end_ms = ?, updated_at = ?
         WHERE business_id = ? AND calendar_id = ? AND id = ? AND status = 'confirmed'`,
