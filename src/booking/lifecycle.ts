@@ -7,6 +7,7 @@
  */
 import type { Appointment, AppointmentOutcome, AppointmentStatus } from '../domain/appointment.js';
 import type { Deps } from '../deps.js';
+import { recordNoShow } from '../metrics/index.js';
 
 export const OUTCOME_TRANSITIONS: Partial<Record<AppointmentStatus, readonly AppointmentOutcome[]>> = {
   confirmed: ['completed', 'no_show'],
@@ -33,6 +34,7 @@ export async function markOutcome(deps: Deps, id: string, to: AppointmentOutcome
     const again = (await deps.store.appointments.get(id))!;
     return { ok: false, reason: 'not_allowed', from: again.status, allowed: OUTCOME_TRANSITIONS[again.status] ?? [] };
   }
+  if (to === 'no_show') recordNoShow(deps.store.businessId);
   return { ok: true, appointmentId: id, noShows: await deps.store.appointments.noShowCount(cur.customerPhone) };
 }
 

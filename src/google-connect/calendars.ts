@@ -14,6 +14,7 @@ import type { CalendarAdapter, CalendarEventInput, CalendarHealth, EventTimes, F
 import type { BusinessConfig } from '../config/business.js';
 import type { Env } from '../config/env.js';
 import type { Clock } from '../domain/clock.js';
+import { recordTokenRefresh } from '../metrics/index.js';
 import { describeFailure } from '../resilience/classify.js';
 import type { RemotePolicy } from '../resilience/policy.js';
 import type { BusinessStore, GoogleConnection } from '../store/ports.js';
@@ -114,6 +115,7 @@ export class ConnectedCalendars implements CalendarAdapter {
     });
     // The library refreshes on its own when booking needs a token: each of those gets an audit row too.
     authClientOf(client)?.on('tokens', () => {
+      recordTokenRefresh(this.deps.store.businessId, 'ok');
       this.deps.store.googleConnections
         .audit(staffId, { ok: true, error: null, actor: 'booking' }, this.deps.clock.now())
         .catch((err: unknown) => logger.warn({ err, staff: staffId }, 'refresh audit row not written'));

@@ -15,6 +15,7 @@
  */
 import { randomUUID } from 'node:crypto';
 import type { Logger } from 'pino';
+import { recordTokenRefresh } from '../metrics/index.js';
 import type { GoogleConnection, GoogleConnectionStatus } from '../store/ports.js';
 import { type ConnectDeps, connectionsChanged, connectSettings, createConnectLink, describeGoogleError, oauthClient, openRefreshToken } from './connect.js';
 
@@ -45,10 +46,12 @@ async function probe(deps: ConnectDeps, c: GoogleConnection, refreshToken: strin
   const now = deps.clock.now();
   try {
     await client.refreshAccessToken();
+    recordTokenRefresh(deps.store.businessId, 'ok');
     await deps.store.googleConnections.audit(c.staffId, { ok: true, error: null, actor: INSTANCE }, now);
   } catch (err) {
     const d = describeGoogleError(err);
     const revoked = isInvalidGrant(err);
+    recordTokenRefresh(deps.store.businessId, revoked ? 'invalid_grant' : 'error');
     const error = revoked ? 'Google refused the refresh token (invalid_grant): access was revoked or has expired.' : `token refresh failed: ${d.error ?? d.status ?? d.message}`;
     await deps.store.googleConnections.audit(c.staffId, { ok: false, error, actor: INSTANCE }, now);
     return { status: revoked ? 'revoked' : 'error', error };

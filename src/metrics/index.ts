@@ -25,7 +25,7 @@ const toolSeconds = new Histogram({
 
 const changes = new Counter({
   name: 'bookline_appointment_changes_total',
-  help: 'Bookings, moves and cancellations made through the tools (voice and web), by business.',
+  help: 'Bookings, moves and cancellations made through the tools (voice and web), and no-shows marked, by business.',
   labelNames: ['business', 'change'] as const,
   registers: [registry],
 });
@@ -43,6 +43,55 @@ export const outboxRows = new Gauge({
   labelNames: ['business', 'status'] as const,
   registers: [registry],
 });
+
+const remoteRequests = new Counter({
+  name: 'bookline_remote_requests_total',
+  help: 'Attempts at a remote call (calendar APIs and other providers), by resilience policy name.',
+  labelNames: ['provider'] as const,
+  registers: [registry],
+});
+
+const remoteErrors = new Counter({
+  name: 'bookline_remote_errors_total',
+  help: 'Failed attempts at a remote call, by policy name and failure kind (transient, permanent, auth, aborted).',
+  labelNames: ['provider', 'kind'] as const,
+  registers: [registry],
+});
+
+const remoteRetries = new Counter({
+  name: 'bookline_remote_retries_total',
+  help: 'Retries the resilience policy scheduled after a transient failure, by policy name.',
+  labelNames: ['provider'] as const,
+  registers: [registry],
+});
+
+const tokenRefreshes = new Counter({
+  name: 'bookline_google_token_refreshes_total',
+  help: 'Google OAuth access-token refreshes of connected calendars, by business and outcome (ok, invalid_grant, error).',
+  labelNames: ['business', 'outcome'] as const,
+  registers: [registry],
+});
+
+// Policy names are constants in our code ("google-calendar", "microsoft-graph", "caldav"); the
+// slice only guards against a future caller building one from data.
+const providerLabel = (name: string) => name.slice(0, 40);
+
+export function recordRemoteAttempt(provider: string, failure?: string): void {
+  remoteRequests.inc({ provider: providerLabel(provider) });
+  if (failure !== undefined) remoteErrors.inc({ provider: providerLabel(provider), kind: failure });
+}
+
+export function recordRemoteRetry(provider: string): void {
+  remoteRetries.inc({ provider: providerLabel(provider) });
+}
+
+export function recordTokenRefresh(business: string, outcome: 'ok' | 'invalid_grant' | 'error'): void {
+  tokenRefreshes.inc({ business, outcome });
+}
+
+export function recordNoShow(business: string): void {
+  changes.inc({ business, change: 'no_show' });
+}
 
 /** Tool names are ours or a platform alias; anything else is one label value, not a new series each. */
 const KNOWN_TOOLS = new Set<string>();

@@ -25,6 +25,7 @@ import {
 import { AttemptTimeoutError, classifyError, describeFailure } from './classify.js';
 import type { Env } from '../config/env.js';
 import { silentLogger, type LoggerLike } from './logger.js';
+import { recordRemoteAttempt, recordRemoteRetry } from '../metrics/index.js';
 
 export interface RemotePolicyOptions {
   /** Shows up in logs, errors and health detail ("google-calendar", "telnyx"...). */
@@ -163,6 +164,7 @@ export function createRemotePolicy(options: RemotePolicyOptions): RemotePolicy {
   const retrySafe = retry(handleWhen(isSafeToRepeat), { maxAttempts: maxAttempts - 1, backoff });
   for (const r of [retryAll, retrySafe]) {
     r.onRetry((e) => {
+      recordRemoteRetry(name);
       const err = 'error' in e ? e.error : undefined;
       logger.debug({ policy: name, attempt: e.attempt, delayMs: e.delay, failure: describeFailure(err) }, 'remote call failed; retrying');
     });
@@ -226,8 +228,11 @@ export function createRemotePolicy(options: RemotePolicyOptions): RemotePolicy {
     const inner = policy.execute(async () => {
       attempts++;
       try {
-        return await attempt(fn, signal);
+        const out = await attempt(fn, signal);
+        recordRemoteAttempt(name);
+        return out;
       } catch (err) {
+        recordRemoteAttempt(name, err instanceof CallerAbortedError ? 'aborted' : classifyError(err, now).kind);
         if (!(err instanceof CallerAbortedError)) lastError = err;
         throw err;
       }

@@ -13,6 +13,7 @@ import request from 'supertest';
 import { afterEach, describe, expect, it } from 'vitest';
 import { createApp } from '../../src/app.js';
 import { checkConnection, runHealthChecks } from '../../src/google-connect/health.js';
+import { registry as metrics } from '../../src/metrics/index.js';
 import { runTool } from '../../src/tools/registry.js';
 import { startFakeGoogleOAuth, type RunningFakeGoogleOAuth } from '../../tools/fakes/google-oauth.js';
 import { startFakeGoogleCalendar, type FakeGoogleCalendar } from '../fakes/google-calendar.js';
@@ -66,6 +67,12 @@ async function setup(kind: StoreKind): Promise<World> {
   const deps = await makeTestDeps({ storeKind: kind, ...(dbPath && { dbPath }), env });
   w = { deps, oauth, cal, app: createApp(deps), env, ...(dir && { dir }), ...(dbPath && { dbPath }) };
   return w;
+}
+
+/** This business's /metrics count of token refreshes with this outcome (both store kinds share the registry). */
+async function refreshes(world: World, outcome: string): Promise<number> {
+  const m = await metrics.getSingleMetric('bookline_google_token_refreshes_total')!.get();
+  return m.values.filter((v) => v.labels.business === world.deps.store.businessId && v.labels.outcome === outcome).reduce((n, v) => n + v.value, 0);
 }
 
 /** Admin starts the flow; the browser follows Google's redirect back to us. Returns the callback path. */
@@ -226,17 +233,22 @@ describe.each(STORE_KINDS)('google connect (%s)', (kind) => {
   it('revoked token: status revoked, visible in admin and /readyz (still 200), exactly one alert over two runs', async () => {
     const world = await setup(kind);
     await connect(world);
+    const [ok0, revoked0] = [await refreshes(world, 'ok'), await refreshes(world, 'invalid_grant')];
     const first = await runHealthChecks(world.deps);
     expect(first).toEqual([expect.objectContaining({ staffId: 'sam', status: 'healthy', checked: true, alerted: false })]);
     expect(world.oauth.counts().refresh).toBeGreaterThanOrEqual(1);
+    expect(await refreshes(world, 'ok')).toBe(ok0 + 1);
 
     world.oauth.revoke(world.oauth.refreshTokens()[0]!.token);
     world.deps.clock.advance(15 * 60_000);
     const second = await runHealthChecks(world.deps);
     expect(second).toEqual([expect.objectContaining({ status: 'revoked', alerted: true })]);
+    expect(await refreshes(world, 'invalid_grant')).toBe(revoked0 + 1);
     world.deps.clock.advance(15 * 60_000);
     const third = await runHealthChecks(world.deps);
     expect(third).toEqual([expect.objectContaining({ status: 'revoked', alerted: false })]);
+    // Final: the third run does not ask Google again, so nothing more is counted.
+    expect(await refreshes(world, 'invalid_grant')).toBe(revoked0 + 1);
 
     const alerts = (await world.deps.store.outbox.list({ limit: 50 })).filter((r) => r.kind === 'connection');
     expect(alerts).toHaveLength(1);
@@ -263,12 +275,14 @@ describe.each(STORE_KINDS)('google connect (%s)', (kind) => {
     const world = await setup(kind);
     await connect(world);
     world.oauth.failRefreshes(503, 2);
+    const errors0 = await refreshes(world, 'error');
     const once = await runHealthChecks(world.deps);
     expect(once).toEqual([expect.objectContaining({ status: 'error', alerted: false })]);
     const twice = await runHealthChecks(world.deps);
     expect(twice).toEqual([expect.objectContaining({ status: 'error', alerted: true })]);
     const back = await runHealthChecks(world.deps);
     expect(back).toEqual([expect.objectContaining({ status: 'healthy' })]);
+    expect(await refreshes(world, 'error')).toBe(errors0 + 2);
   });
 
   it('a grant Google will end soon is expiring, and the business is told', async () => {

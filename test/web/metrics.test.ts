@@ -1,8 +1,13 @@
 import request from 'supertest';
 import { afterEach, describe, expect, it } from 'vitest';
 import { createApp } from '../../src/app.js';
+import { markOutcome } from '../../src/booking/lifecycle.js';
+import { buildGraphClient, MicrosoftCalendarProvider, microsoftSettingsFromEnv } from '../../src/calendar/microsoft.js';
+import { createRemotePolicy } from '../../src/resilience/policy.js';
+import { runTool } from '../../src/tools/registry.js';
+import { startFakeGraph } from '../../tools/fakes/microsoft-graph.js';
 import { createNotifier } from '../../src/notifications/index.js';
-import type { TestDeps } from '../helpers.js';
+import { local, type TestDeps } from '../helpers.js';
 import { CUSTOMER, makeWebDeps } from './setup.js';
 
 let deps: TestDeps;
@@ -32,6 +37,41 @@ describe('/metrics', () => {
     expect(res.text).toContain('bookline_outbox_messages{business="default",status="pending"} 4');
     // Bounded labels only: no phone number or appointment id anywhere.
     expect(res.text).not.toMatch(/2125550|apt_/);
+  });
+
+  it('counts remote attempts, errors and retries per policy, from a Graph fault through the one policy', async () => {
+    deps = await makeWebDeps({ env: { METRICS_API_KEY: KEY } });
+    const graph = await startFakeGraph({ mailboxes: ['priya@salon.test'] });
+    try {
+      const settings = microsoftSettingsFromEnv({ MICROSOFT_TENANT_ID: 't', MICROSOFT_CLIENT_ID: 'c', MICROSOFT_CLIENT_SECRET: 's', MICROSOFT_GRAPH_URL: graph.url, MICROSOFT_AUTHORITY_URL: graph.url });
+      const policy = createRemotePolicy({ name: 'microsoft-graph', maxAttempts: 3, baseDelayMs: 0, maxDelayMs: 0, retryAfterCapMs: 0, breaker: false, random: () => 0 });
+      const provider = new MicrosoftCalendarProvider({ client: buildGraphClient(settings), policy, timeZone: 'America/New_York' });
+      // One 503, then the answer: two attempts, one error, one retry.
+      graph.inject('getSchedule', { status: 503 }, 1);
+      const from = Date.parse('2026-11-24T14:00:00Z');
+      const fb = await provider.freeBusy(['priya@salon.test'], { start: from, end: from + 3_600_000 });
+      expect(fb.errors.size).toBe(0);
+      expect(graph.counts().getSchedule).toBe(2);
+    } finally {
+      await graph.close();
+    }
+    const text = (await request(createApp(deps)).get('/metrics').set('Authorization', `Bearer ${KEY}`)).text;
+    expect(text).toContain('bookline_remote_requests_total{provider="microsoft-graph"} 2');
+    expect(text).toContain('bookline_remote_errors_total{provider="microsoft-graph",kind="transient"} 1');
+    expect(text).toContain('bookline_remote_retries_total{provider="microsoft-graph"} 1');
+  });
+
+  it('counts a no-show marked after the appointment started', async () => {
+    deps = await makeWebDeps({ env: { METRICS_API_KEY: KEY } });
+    const booked = await runTool(deps, 'book_appointment', { customer_name: 'Dana Reyes', customer_phone: '2125550123', service_name: 'haircut', appointment_datetime: '2026-11-24T09:00' }, { platform: 'test' });
+    const id = (booked.result.appointment as { id: string }).id;
+    deps.clock.set(local('2026-11-24T10:00'));
+    expect(await markOutcome(deps, id, 'no_show', 'test', null)).toMatchObject({ ok: true });
+    // Refused (already a no-show): not counted twice.
+    expect(await markOutcome(deps, id, 'no_show', 'test', null)).toMatchObject({ ok: false });
+    const text = (await request(createApp(deps)).get('/metrics').set('Authorization', `Bearer ${KEY}`)).text;
+    expect(text).toContain('bookline_appointment_changes_total{business="default",change="no_show"} 1');
+    expect(text).not.toMatch(/2125550|apt_/);
   });
 
   it('does not exist without a key', async () => {
