@@ -159,6 +159,14 @@ export interface CallLogRepo {
   record(e: ToolCallLogEntry, opts?: { durable?: boolean }): Promise<void>;
   /** Newest first. Pass the smallest id of the previous page as `beforeId` for the next one. */
   list(limit: number, beforeId?: number): Promise<ToolCallRow[]>;
+  /**
+   * Since `since`: how many calls (distinct platform call ids) reached a tool, and how many of them
+   * had a successful, non-replayed call of one of `bookingTools`. Web requests carry no call id
+   * and are not calls.
+   */
+  callStats(since: number, bookingTools: readonly string[]): Promise<{ calls: number; booked: number }>;
+  /** The newest tool calls since `since` answered with one of `codes`, newest first. */
+  failures(since: number, codes: readonly string[], limit: number): Promise<{ at: number; platform: string; tool: string; code: string }[]>;
   purgeOlderThan(cutoff: number): Promise<number>;
   /** Writes every queued row (of any business) now. */
   flush(): Promise<void>;

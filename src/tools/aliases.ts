@@ -140,3 +140,8 @@ export function aliasFor(name: string, args: Record<string, unknown>): ToolAlias
 export function isAliasName(name: string): boolean {
   return ALIASES.some((a) => a.name === name);
 }
+
+/** The alias names platforms may call `target` by (the dashboard counts a booking under either). */
+export function aliasNamesOf(target: string): string[] {
+  return ALIASES.filter((a) => a.target === target).map((a) => a.name);
+}

@@ -6,7 +6,8 @@
  *
  * Shows today's schedule per staff member and the next seven days, search by name or phone, the
  * callback queue by urgency with status changes, the notification outbox with resend, and the last
- * 30 days' figures (appointments a day, cancellation and no-show rates, busiest hour, online share). The JSON admin API (/admin/*)
+ * 30 days' figures (appointments a day, cancellation and no-show rates, busiest hour, online share,
+ * calls handled and booked), what failed lately (outbox, tool calls) and Google connection health. The JSON admin API (/admin/*)
  * stays the full surface; this page is the part a person at the desk needs without curl.
  */
 import { createHmac } from 'node:crypto';
@@ -17,10 +18,18 @@ import type { Deps } from '../deps.js';
 import { TimeZone } from '../domain/zone.js';
 import { safeEqual } from '../http/auth.js';
 import { CALLBACK_STATUSES, type CallbackStatus } from '../store/ports.js';
+import { aliasNamesOf } from '../tools/aliases.js';
 
 const COOKIE = 'bl_admin';
 const SESSION_MS = 12 * 3_600_000;
 const DAY = 86_400_000;
+
+/**
+ * Answers that mean something broke (ours, a provider's, or the agent's set-up), as opposed to the
+ * everyday "that time is taken" or "we are closed" a caller hears: only these are "what failed".
+ */
+const FAILURE_CODES = ['CALENDAR_UNAVAILABLE', 'STORE_UNAVAILABLE', 'BUSY', 'INTERNAL', 'UNKNOWN_TOOL', 'IDEMPOTENCY_MISMATCH'] as const;
+const BOOKING_TOOLS = ['book_appointment', ...aliasNamesOf('book_appointment')];
 
 const esc = (s: unknown) => String(s ?? '').replace(/[&<>"']/g, (c) => `&#${c.charCodeAt(0)};`);
 
@@ -238,13 +247,44 @@ ${error ? `<p class="error" role="alert" id="login-error">${esc(error)}</p>` : '
     const busiest = [...byHour].sort((x, y) => y[1] - x[1] || x[0] - y[0])[0];
     const web = past.filter((a) => a.source === 'web').length;
     const pct = (n: number, of: number) => (of ? `${Math.round((100 * n) / of)}%` : '-');
+    // Rows still waiting for their batch are written first, so the figures include the last call.
+    await deps.store.calls.flush();
+    const calls = await deps.store.calls.callStats(now - 30 * DAY, BOOKING_TOOLS);
     const figures = `<dl class="figures" id="figures">
 <div><dt>Appointments</dt><dd>${past.length} (${(past.length / 30).toFixed(1)} a day)</dd></div>
 <div><dt>Cancelled</dt><dd>${cancelled} (${pct(cancelled, past.length)})</dd></div>
 <div><dt>No-shows</dt><dd>${noShows} (${pct(noShows, kept.length)})</dd></div>
 <div><dt>Busiest hour</dt><dd>${busiest ? `${String(busiest[0]).padStart(2, '0')}:00 (${busiest[1]})` : '-'}</dd></div>
 <div><dt>Booked online / by phone</dt><dd>${web} / ${past.length - web}</dd></div>
+<div><dt>Calls the assistant handled</dt><dd>${calls.calls}</dd></div>
+<div><dt>Calls that ended in a booking</dt><dd>${calls.booked} (${pct(calls.booked, calls.calls)})</dd></div>
 </dl>`;
+
+    // What failed, last 7 days: messages that did not go out and tool calls that broke.
+    const failedMsgs = deps.notifier
+      ? [...(await deps.notifier.outbox.list({ status: 'failed', limit: 10 })), ...(await deps.notifier.outbox.list({ status: 'unknown', limit: 10 }))]
+          .sort((x, y) => y.id - x.id)
+          .slice(0, 10)
+      : [];
+    const failedCalls = await deps.store.calls.failures(now - 7 * DAY, FAILURE_CODES, 10);
+    const failedHtml =
+      failedMsgs.length || failedCalls.length
+        ? `<ul id="failures">${[
+            ...failedMsgs.map((m) => `<li>${esc(deps.speech.dateTime(m.due_at, now))}: message ${esc(m.kind)} by ${esc(m.channel)}, ${esc(m.status)}${m.last_error ? `: <span class="muted">${esc(m.last_error.slice(0, 120))}</span>` : ''}</li>`),
+            ...failedCalls.map((c) => `<li>${esc(deps.speech.dateTime(c.at, now))}: ${esc(c.tool)} (${esc(c.platform)}) answered ${esc(c.code)}</li>`),
+          ].join('')}</ul>`
+        : '<p class="muted" id="failures">Nothing failed in the last seven days.</p>';
+
+    // Google connection health, per staff member who connected one (src/google-connect/health.ts).
+    const connections = await deps.store.googleConnections.list();
+    const googleHtml = connections.length
+      ? `<table id="google"><thead><tr><th scope="col">Staff</th><th scope="col">Status</th><th scope="col">Last check</th></tr></thead><tbody>${connections
+          .map(
+            (c) =>
+              `<tr><td>${esc(staffName(c.staffId))}</td><td>${esc(c.status)}${c.lastError ? `<br><span class="muted">${esc(c.lastError.slice(0, 160))}</span>` : ''}</td><td>${c.lastCheckAt === null ? 'not yet' : esc(deps.speech.dateTime(c.lastCheckAt, now))}</td></tr>`,
+          )
+          .join('')}</tbody></table>`
+      : '<p class="muted">No Google Calendar is connected.</p>';
 
     send(
       res,
@@ -258,7 +298,9 @@ ${searchHtml}
 <section aria-labelledby="h-week"><h2 id="h-week">Next seven days</h2>${weekHtml}</section>
 <section aria-labelledby="h-cb"><h2 id="h-cb">Callbacks (most urgent first)</h2>${cbHtml}</section>
 <section aria-labelledby="h-out"><h2 id="h-out">Messages</h2>${outboxHtml}</section>
-<section aria-labelledby="h-fig"><h2 id="h-fig">Last 30 days</h2>${figures}</section>`),
+<section aria-labelledby="h-fig"><h2 id="h-fig">Last 30 days</h2>${figures}</section>
+<section aria-labelledby="h-fail"><h2 id="h-fail">What failed</h2>${failedHtml}</section>
+<section aria-labelledby="h-google"><h2 id="h-google">Google Calendar connections</h2>${googleHtml}</section>`),
     );
   });
 

@@ -134,6 +134,46 @@ describe('/admin/dashboard', () => {
     expect(again.headers.location).toContain('Only%20a%20failed%20message');
   });
 
+  it('shows calls handled and booked, what failed, and Google connection health', async () => {
+    const { app, cookie } = await signedIn();
+    const empty = await request(app).get('/admin/dashboard').set('Cookie', cookie);
+    expect(empty.text).toContain('<dt>Calls the assistant handled</dt><dd>0</dd>');
+    expect(empty.text).toContain('Nothing failed in the last seven days.');
+    expect(empty.text).toContain('No Google Calendar is connected.');
+
+    const args = { customer_name: 'Dana Reyes', customer_phone: '2125550123', service_name: 'haircut', appointment_datetime: '2026-11-24T09:00' };
+    // Call 1 books (two tool calls, one call); call 2 only asks; call 3 books through the alias
+    // a platform may use, but the time is taken; a web booking has no call id and is no call.
+    expect((await runTool(deps, 'get_next_available', { service_name: 'haircut' }, { platform: 'vapi', callId: 'c1' })).result.ok).toBe(true);
+    expect((await runTool(deps, 'book_appointment', args, { platform: 'vapi', callId: 'c1' })).result.ok).toBe(true);
+    await runTool(deps, 'get_next_available', { service_name: 'haircut' }, { platform: 'retell', callId: 'c2' });
+    expect((await runTool(deps, 'book_appointment', { ...args, customer_phone: '2125550177' }, { platform: 'vapi', callId: 'c3' })).result.code).toBe('SLOT_UNAVAILABLE');
+    expect((await runTool(deps, 'book_appointment', { ...args, appointment_datetime: '2026-11-24T11:00' }, { platform: 'web' })).result.ok).toBe(true);
+    // A broken agent set-up: a tool we do not have. That failed; the taken slot did not.
+    expect((await runTool(deps, 'teleport_customer', {}, { platform: 'retell', callId: 'c2' })).result.code).toBe('UNKNOWN_TOOL');
+
+    const now = deps.clock.now();
+    await deps.store.outbox.enqueue({ dedupeKey: 'sms:fail', appointmentId: null, kind: 'reminder', audience: 'customer', to: '+12125550123', body: 'hello', dueAt: now }, now);
+    const [row] = await deps.store.outbox.claim('test', now, 60_000, 10);
+    const attempt = await deps.store.outbox.beginAttempt(row!.id, 'test', now, 60_000);
+    await deps.store.outbox.markFailed(row!.id, attempt!, 'number is not reachable', now);
+
+    await deps.store.googleConnections.save({ staffId: 'sam', refreshTokenSealed: 'sealed', scopes: 'https://www.googleapis.com/auth/calendar', accountEmail: 'sam@gmail.test', calendarId: 'primary', calendarTimeZone: null, refreshExpiresAt: null, connectedAt: now }, now);
+    await deps.store.googleConnections.recordCheck('sam', { status: 'revoked', error: 'Google refused the refresh token (invalid_grant).' }, now);
+
+    const page = await request(app).get('/admin/dashboard').set('Cookie', cookie);
+    expect(page.text).toContain('<dt>Calls the assistant handled</dt><dd>3</dd>');
+    expect(page.text).toContain('<dt>Calls that ended in a booking</dt><dd>1 (33%)</dd>');
+    const failures = /<ul id="failures">(.*?)<\/ul>/s.exec(page.text)?.[1] ?? '';
+    expect(failures).toContain(`: message ${row!.kind} by sms, failed: <span class="muted">number is not reachable</span>`);
+    expect(failures).toContain('teleport_customer (retell) answered UNKNOWN_TOOL');
+    expect(failures).not.toContain('SLOT_UNAVAILABLE');
+    expect(failures.match(/<li>/g)).toHaveLength(2);
+    const google = /<table id="google">(.*?)<\/table>/s.exec(page.text)?.[1] ?? '';
+    expect(google).toContain('<td>Sam</td><td>revoked<br><span class="muted">Google refused the refresh token (invalid_grant).</span></td>');
+    expect(google).not.toContain('not yet');
+  });
+
   it('does not exist without an admin key', async () => {
     deps = await makeWebDeps();
     expect((await request(createApp(deps)).get('/admin/dashboard/login')).status).toBe(404);

@@ -70,7 +70,7 @@ describe('/metrics', () => {
     // Refused (already a no-show): not counted twice.
     expect(await markOutcome(deps, id, 'no_show', 'test', null)).toMatchObject({ ok: false });
     const text = (await request(createApp(deps)).get('/metrics').set('Authorization', `Bearer ${KEY}`)).text;
-    expect(text).toContain('bookline_appointment_changes_total{business="default",change="no_show"} 1');
+    expect(text).toContain(`bookline_appointment_changes_total{business="${deps.store.businessId}",change="no_show"} 1`);
     expect(text).not.toMatch(/2125550|apt_/);
   });
 

@@ -643,6 +643,28 @@ class CallLog implements CallLogRepo {
     }));
   }
 
+  async callStats(since: number, bookingTools: readonly string[]): Promise<{ calls: number; booked: number }> {
+    const tools = bookingTools.length ? bookingTools : [''];
+    const r = await this.ex.get<{ calls: unknown; booked: unknown }>(
+      `SELECT COUNT(DISTINCT call_id) AS calls,
+              COUNT(DISTINCT CASE WHEN ok = 1 AND replayed = 0 AND tool IN (${tools.map(() => '?').join(', ')}) THEN call_id END) AS booked
+       FROM tool_calls WHERE business_id = ? AND at_ms >= ? AND call_id IS NOT NULL`,
+      [...tools, this.scope.biz, since],
+    );
+    return { calls: Number(r?.calls ?? 0), booked: Number(r?.booked ?? 0) };
+  }
+
+  async failures(since: number, codes: readonly string[], limit: number): Promise<{ at: number; platform: string; tool: string; code: string }[]> {
+    if (!codes.length) return [];
+    const rows = await this.ex.all<Record<string, unknown>>(
+      `SELECT at_ms, platform, tool, code FROM tool_calls
+       WHERE business_id = ? AND at_ms >= ? AND ok = 0 AND code IN (${codes.map(() => '?').join(', ')})
+       ORDER BY id DESC LIMIT ?`,
+      [this.scope.biz, since, ...codes, limit],
+    );
+    return rows.map((r) => ({ at: Number(r.at_ms), platform: String(r.platform), tool: String(r.tool), code: String(r.code) }));
+  }
+
   flush(): Promise<void> {
     return this.scope.batcher.flush();
   }
