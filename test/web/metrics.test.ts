@@ -30,11 +30,13 @@ describe('/metrics', () => {
     const res = await request(app).get('/metrics').set('Authorization', `Bearer ${KEY}`);
     expect(res.status).toBe(200);
     expect(res.headers['content-type']).toMatch(/^text\/plain; version=0\.0\.4/);
-    expect(res.text).toContain('bookline_tool_calls_total{business="default",tool="book_appointment",platform="web",code="OK"} 2');
-    expect(res.text).toContain('bookline_tool_calls_total{business="default",tool="book_appointment",platform="web",code="SLOT_UNAVAILABLE"} 1');
-    expect(res.text).toContain('bookline_appointment_changes_total{business="default",change="booked"} 1');
+    // "default" on SQLite; a unique business id per test on the shared Postgres database.
+    const biz = deps.store.businessId;
+    expect(res.text).toContain(`bookline_tool_calls_total{business="${biz}",tool="book_appointment",platform="web",code="OK"} 2`);
+    expect(res.text).toContain(`bookline_tool_calls_total{business="${biz}",tool="book_appointment",platform="web",code="SLOT_UNAVAILABLE"} 1`);
+    expect(res.text).toContain(`bookline_appointment_changes_total{business="${biz}",change="booked"} 1`);
     expect(res.text).toMatch(/bookline_tool_duration_seconds_count\{tool="book_appointment"\} 3/);
-    expect(res.text).toContain('bookline_outbox_messages{business="default",status="pending"} 4');
+    expect(res.text).toContain(`bookline_outbox_messages{business="${biz}",status="pending"} 4`);
     // Bounded labels only: no phone number or appointment id anywhere.
     expect(res.text).not.toMatch(/2125550|apt_/);
   });
