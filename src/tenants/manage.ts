@@ -14,7 +14,7 @@ import { checkEntryPoints } from '../config/security.js';
 import type { Runtime } from '../runtime.js';
 import type { BusinessRecord } from '../store/ports.js';
 import { businessBaseUrl, openSecrets } from './context.js';
-import { businessSettings, mergeSecrets, type Secrets, secretsSchema, secretsView } from './secrets.js';
+import { businessSettings, mergeSecrets, SECRET_SETTINGS, type Secrets, secretsSchema, secretsView } from './secrets.js';
 
 export class ManageError extends Error {
   constructor(
@@ -61,14 +61,6 @@ const PROVIDER_SECRETS = {
   google: ['googleOauthClientId', 'googleOauthClientSecret', 'googleOauthRefreshToken'],
   microsoft: ['microsoftTenantId', 'microsoftClientId', 'microsoftClientSecret'],
 } as const;
-const PROVIDER_SETTINGS = {
-  googleOauthClientId: 'GOOGLE_OAUTH_CLIENT_ID',
-  googleOauthClientSecret: 'GOOGLE_OAUTH_CLIENT_SECRET',
-  googleOauthRefreshToken: 'GOOGLE_OAUTH_REFRESH_TOKEN',
-  microsoftTenantId: 'MICROSOFT_TENANT_ID',
-  microsoftClientId: 'MICROSOFT_CLIENT_ID',
-  microsoftClientSecret: 'MICROSOFT_CLIENT_SECRET',
-} as const;
 
 /**
  * Staff calendars on remote providers need the business's own credentials, checked when the record
@@ -86,7 +78,7 @@ function checkCalendars(rt: Runtime, slug: string, configJson: string, secrets: 
   }
   for (const [provider, names] of Object.entries(PROVIDER_SECRETS)) {
     const users = config.staff.filter((s) => s.calendar?.provider === provider);
-    const missing = names.filter((n) => !effective[PROVIDER_SETTINGS[n]]);
+    const missing = names.filter((n) => !effective[SECRET_SETTINGS[n]]);
     if (users.length && missing.length) {
       throw new ManageError(400, `business "${slug}": ${users.map((s) => s.name).join(', ')} use ${provider === 'google' ? 'Google Calendar' : 'Microsoft 365'}; set secrets ${missing.join(', ')} (the business's own credentials)`);
     }
