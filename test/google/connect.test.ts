@@ -342,7 +342,7 @@ describe('a refresh token revoked between checks', () => {
     await connect(world);
     world.oauth.revoke(world.oauth.refreshTokens()[0]!.token);
     // Another process on the same database: its client has no access token yet, so it must refresh.
-    const other = await makeTestDeps({ dbPath: world.dbPath!, env: world.env });
+    const other = await makeTestDeps({ storeKind: 'sqlite', dbPath: world.dbPath!, env: world.env });
     try {
       const booked = await book({ ...world, deps: other }, '2026-11-24T10:00');
       expect(booked.result.ok).toBe(false);

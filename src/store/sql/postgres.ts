@@ -85,6 +85,14 @@ export async function openPostgres(url: string, opts: { max?: number } = {}): Pr
         return health.fail(err);
       }
       let broken = false;
+      // A connection the server drops while checked out (a failover, a terminated session) emits
+      // 'error' on the client between statements, where no query is there to receive it; without a
+      // listener that is an uncaught exception. The next statement fails on its own and is answered
+      // as STORE_UNAVAILABLE; the client is destroyed on release.
+      const onError = () => {
+        broken = true;
+      };
+      client.on('error', onError);
       try {
         await client.query('BEGIN');
         if (opts?.durable === false) await client.query('SET LOCAL synchronous_commit = off');
@@ -100,6 +108,7 @@ export async function openPostgres(url: string, opts: { max?: number } = {}): Pr
         }
         return health.fail(err);
       } finally {
+        client.off('error', onError);
         client.release(broken);
       }
     },
