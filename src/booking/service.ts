@@ -517,7 +517,8 @@ export interface AppointmentView {
   confirm_by?: string;
 }
 
-export function appointmentView(deps: Deps, a: Appointment): AppointmentView {
+/** Id, status, and the service and staff member by id and current name: what every view of an appointment starts with. */
+export function appointmentIdentity(deps: Pick<Deps, 'config'>, a: Appointment) {
   const service = deps.config.services.find((s) => s.id === a.serviceId);
   const staff = deps.config.staff.find((s) => s.id === a.staffId);
   return {
@@ -525,6 +526,12 @@ export function appointmentView(deps: Deps, a: Appointment): AppointmentView {
     status: a.status,
     service: { id: a.serviceId, name: service?.name ?? a.serviceId },
     staff: { id: a.staffId, name: staff?.name ?? a.staffId },
+  };
+}
+
+export function appointmentView(deps: Deps, a: Appointment): AppointmentView {
+  return {
+    ...appointmentIdentity(deps, a),
     start: deps.speech.iso(a.start),
     end: deps.speech.iso(a.end),
     spoken: deps.speech.dateTime(a.start, deps.clock.now()),

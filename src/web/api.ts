@@ -7,7 +7,7 @@
  */
 import { Router, type NextFunction, type Request, type Response } from 'express';
 import { IANAZone } from 'luxon';
-import { searchSlots } from '../booking/service.js';
+import { appointmentIdentity, searchSlots } from '../booking/service.js';
 import type { Deps } from '../deps.js';
 import { eligibleStaff, findService, serviceAndStaff } from '../domain/catalog.js';
 import { BookingError } from '../domain/errors.js';
@@ -155,13 +155,8 @@ function serviceOf(deps: Deps, raw: string) {
 }
 
 export function appointmentData(deps: Deps, a: Appointment, zone: string) {
-  const service = deps.config.services.find((s) => s.id === a.serviceId);
-  const staff = deps.config.staff.find((s) => s.id === a.staffId);
   return {
-    id: a.id,
-    status: a.status,
-    service: { id: a.serviceId, name: service?.name ?? a.serviceId },
-    staff: { id: a.staffId, name: staff?.name ?? a.staffId },
+    ...appointmentIdentity(deps, a),
     start: webInstant(a.start, webContext(deps, zone)),
     end: webInstant(a.end, webContext(deps, zone)),
     customer: { name: a.customerName },
