@@ -86,6 +86,11 @@ export class Admission {
     if (signal?.aborted || this.late(arrivedAt)) return Promise.reject(new BusyError());
     // 0 = never wait in line: refused at once when every slot is spoken for.
     if (this.queueTimeoutMs === 0 && this.running + this.waiting.size >= this.maxConcurrent) return Promise.reject(new BusyError());
+    // A free slot and nobody ahead: start now, without a timer or a turn of the event loop.
+    if (this.waiting.size === 0 && this.running < this.maxConcurrent) {
+      this.running++;
+      return Promise.resolve(this.releaser());
+    }
     return new Promise((resolve, reject) => {
       const cleanup = () => {
         this.waiting.delete(waiter);

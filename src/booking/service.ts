@@ -178,7 +178,11 @@ export async function book(deps: Deps, input: BookInput, signal?: AbortSignal): 
     // The idempotency record and the appointment are two commits; a crash between them must not
     // turn the platform's retry into a second booking.
     const earlier = await deps.store.appointments.byRequestKey(input.requestKey);
-    if (earlier?.status === 'confirmed' || earlier?.status === 'awaiting_confirmation') return earlier;
+    if (earlier?.status === 'confirmed' || earlier?.status === 'awaiting_confirmation') {
+      // The first attempt may not have flushed it yet.
+      await deps.store.sync();
+      return earlier;
+    }
     if (earlier?.status === 'pending') {
       if (earlier.createdAt > deps.clock.now() - 2 * deps.settings.TOOL_DEADLINE_MS) throw new CalendarUnavailableError('BOOKING_STILL_SAVING');
       await releaseReservation(deps, earlier);
@@ -193,7 +197,7 @@ export async function book(deps: Deps, input: BookInput, signal?: AbortSignal): 
 
   // One booking at a time per phone number: a model that repeats a call (a new call id after a
   // timeout) must find the first booking in place, not race it.
-  return deps.locks.run(`phone:${input.customerPhone}`, async () => {
+  const booked = await deps.locks.run(`phone:${input.customerPhone}`, async () => {
     const times = blockOf(service, input.start);
     await refuseDuplicate(deps, input.customerPhone, input.customerName, times);
     const cap = deps.config.booking.maxUpcomingPerPhone;
@@ -236,6 +240,12 @@ export async function book(deps: Deps, input: BookInput, signal?: AbortSignal): 
     if (unreadable > 0 && unreadable === pre.staffIds.length) throw new CalendarUnavailableError();
     throw await timeFailure(deps, { ok: false, code: 'SLOT_UNAVAILABLE' }, failCtx, signal);
   }, signal);
+  // Durable before "Booked" is said, but flushed after the locks are released: the next booking of
+  // this staff member or phone reads the committed row at once instead of queueing behind our
+  // flush. Should the process die before the flush, that later call was refused a time that is now
+  // free again, which is harmless; nobody was told a booking that is not on disk.
+  await deps.store.sync();
+  return booked;
 }
 
 /**
@@ -309,9 +319,9 @@ async function writeBooking(deps: Deps, b: NewBooking, announce: boolean, signal
   const local = deps.calendar.storeWriter?.(b.staff.calendarId);
   if (local) {
     // The calendar is in our own store: reservation, event and confirmation commit together, and a
-    // failure leaves nothing behind to clean up. The commit is relaxed and `sync` then waits for the
-    // disk, so concurrent bookings share one flush; nothing is returned (so no "Booked" is said)
-    // before the booking is durable.
+    // failure leaves nothing behind to clean up. The commit is relaxed: the caller, once it has
+    // released its locks, waits for the disk (`store.sync`) before it says anything, so concurrent
+    // bookings share one flush and none holds a lock through it.
     const taken = new Error('taken');
     let booked: Appointment;
     try {
@@ -329,7 +339,6 @@ async function writeBooking(deps: Deps, b: NewBooking, announce: boolean, signal
       if (err === taken) return undefined;
       throw err;
     }
-    await deps.store.sync();
     return booked;
   }
 

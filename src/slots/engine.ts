@@ -54,8 +54,8 @@ export interface SlotSearch {
 export interface Slot {
   start: number;
   end: number;
-  /** Staff free for this slot, in config order. */
-  staffIds: string[];
+  /** Staff free for this slot, in config order. Shared between slots: never modify it. */
+  staffIds: readonly string[];
 }
 
 /** Earliest bookable start (notice) and the exclusive end of the horizon (end of the last bookable local day). */
@@ -259,7 +259,7 @@ export function findSlots(q: SlotSearch): Slot[] {
   const segments: Interval[] = [];
   const slots: Slot[] = [];
   let lastLocal = -Infinity;
-  const emit = (start: number, localMs: number, staffIds: string[]) => {
+  const emit = (start: number, localMs: number, staffIds: readonly string[]) => {
     // On a fall-back day two instants can carry the same wall time (from different staff); speak it once.
     if (localMs <= lastLocal) return;
     lastLocal = localMs;
@@ -275,6 +275,23 @@ export function findSlots(q: SlotSearch): Slot[] {
   // it, so flushing each day in order yields the slots sorted with no sort over the whole window.
   // On a day with one offset the starts sit on one grid of instants: a slot is an index into `grid`
   // (local grid step since midnight), already in time order. A DST day keeps a map and a sort.
+  //
+  // Up to 31 staff, a grid cell is a bit mask of the staff free then (bit i = merged[i]) and every
+  // slot with the same free staff shares one interned list: a two-week search of ten staff makes
+  // about 840 slots, and a list per slot (pushed to one id at a time) was most of what a search
+  // allocated. More staff keep a list per cell.
+  const masks = merged.length <= 31 ? new Int32Array(Math.floor((24 * 60) / rules.slotIntervalMin) + 2) : undefined;
+  let maxK = -1;
+  const lists = new Map<number, string[]>();
+  const listOf = (mask: number): string[] => {
+    let ids = lists.get(mask);
+    if (!ids) {
+      ids = [];
+      for (let i = 0; i < merged.length; i++) if (mask & (1 << i)) ids.push(merged[i]!.id);
+      lists.set(mask, ids);
+    }
+    return ids;
+  };
   const grid: (string[] | undefined)[] = [];
   const byStart = new Map<number, Candidate>();
   const addExact = (start: number, localMs: number, staffId: string, day: Day) => {
@@ -291,7 +308,9 @@ export function findSlots(q: SlotSearch): Slot[] {
     if (wallToInstant(day, 0).t >= hiExcl) break;
     if (day.fullClosure !== undefined) continue;
     const fixed = day.fixedOffsetMs;
-    for (const staff of merged) {
+    for (let si = 0; si < merged.length; si++) {
+      const staff = merged[si]!;
+      const bit = 1 << si;
       for (const r of openRanges(rules, day, staff.hours)) {
         const a = Math.max(r.start, lo);
         const b = Math.min(r.end - dur, hiExcl - 1);
@@ -308,28 +327,44 @@ export function findSlots(q: SlotSearch): Slot[] {
             let k = Math.ceil(fromLocal / step);
             for (let t = day.localMidnight - off + k * step; t <= seg.end; t += step, k++) {
               if (fixed === null) addExact(t, t + off, staff.id, day);
-              else if (!outsideTod(t + off, day)) (grid[k] ??= []).push(staff.id);
+              else if (!outsideTod(t + off, day)) {
+                if (masks && k < masks.length) {
+                  masks[k]! |= bit;
+                  if (k > maxK) maxK = k;
+                } else (grid[k] ??= []).push(staff.id);
+              }
             }
           }
         } else {
           // A DST transition inside the range: walk the wall-clock grid, skip wall times that do not
           // exist, and let each repeated wall time resolve to a single instant.
-          let si = 0;
+          let gi = 0;
           const firstMin = Math.ceil(r.startMin / rules.slotIntervalMin) * rules.slotIntervalMin;
           for (let m = firstMin; m < r.endMin; m += rules.slotIntervalMin) {
             const { t, exists } = wallToInstant(day, m);
             if (!exists) continue; // in the spring-forward gap
-            while (si < segments.length && segments[si]!.end < t) si++;
-            if (si === segments.length) break;
-            if (t >= segments[si]!.start) addExact(t, day.localMidnight + m * MINUTE, staff.id, day);
+            while (gi < segments.length && segments[gi]!.end < t) gi++;
+            if (gi === segments.length) break;
+            if (t >= segments[gi]!.start) addExact(t, day.localMidnight + m * MINUTE, staff.id, day);
           }
         }
       }
     }
     if (fixed !== null) {
-      for (let k = 0; k < grid.length; k++) {
-        const ids = grid[k];
-        if (ids) emit(day.localMidnight - fixed + k * step, day.localMidnight + k * step, ids);
+      if (masks) {
+        // A cell past the mask's end (possible only on a grid coarser than the day) went to `grid`.
+        for (let k = 0; k <= maxK || k < grid.length; k++) {
+          const m = k < masks.length ? masks[k]! : 0;
+          const ids = m ? listOf(m) : grid[k];
+          if (ids) emit(day.localMidnight - fixed + k * step, day.localMidnight + k * step, ids);
+        }
+        masks.fill(0, 0, maxK + 1);
+        maxK = -1;
+      } else {
+        for (let k = 0; k < grid.length; k++) {
+          const ids = grid[k];
+          if (ids) emit(day.localMidnight - fixed + k * step, day.localMidnight + k * step, ids);
+        }
       }
       grid.length = 0;
     } else if (byStart.size) {
@@ -341,7 +376,7 @@ export function findSlots(q: SlotSearch): Slot[] {
 }
 
 export type StartCheck =
-  | { ok: true; staffIds: string[] }
+  | { ok: true; staffIds: readonly string[] }
   | { ok: false; code: 'IN_PAST' | 'TOO_SOON' | 'TOO_FAR' | 'CLOSED' | 'OUTSIDE_HOURS' | 'SLOT_UNAVAILABLE'; closure?: string; partial?: boolean };
 
 /**

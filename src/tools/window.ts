@@ -41,19 +41,22 @@ export function searchWindow(deps: Deps, startDate: string | undefined, endDate:
   return { from, to: Math.max(to, from), explicit: Boolean(start || end), firstDay, singleDay };
 }
 
-/** Slots (sorted by start) grouped by business-local day, with one date computation per day, not per slot. */
-function byLocalDay(slots: readonly Slot[], zone: string): Slot[][] {
-  const days: Slot[][] = [];
+/**
+ * Where each business-local day begins in `slots` (sorted by start), plus `slots.length` at the end:
+ * one date computation per day, not per slot, and no copy of the slots.
+ */
+function dayBounds(slots: readonly Slot[], zone: string): number[] {
+  const bounds: number[] = [];
   const tz = TimeZone.of(zone);
   let dayEnd = -Infinity;
-  for (const s of slots) {
-    if (s.start >= dayEnd) {
-      dayEnd = tz.startOfDay(s.start, 1);
-      days.push([]);
+  for (let i = 0; i < slots.length; i++) {
+    if (slots[i]!.start >= dayEnd) {
+      dayEnd = tz.startOfDay(slots[i]!.start, 1);
+      bounds.push(i);
     }
-    days[days.length - 1]!.push(s);
   }
-  return days;
+  bounds.push(slots.length);
+  return bounds;
 }
 
 /**
@@ -62,13 +65,15 @@ function byLocalDay(slots: readonly Slot[], zone: string): Slot[][] {
  */
 export function spreadSlots(slots: readonly Slot[], n: number, zone: string): Slot[] {
   if (slots.length <= n) return [...slots];
-  const dayLists = byLocalDay(slots, zone);
-  const quota = dayLists.map(() => 0);
+  const bounds = dayBounds(slots, zone);
+  const days = bounds.length - 1;
+  const size = (i: number) => bounds[i + 1]! - bounds[i]!;
+  const quota = new Array<number>(days).fill(0);
   let left = n;
   for (let round = 0; left > 0; round++) {
     let progressed = false;
-    for (let i = 0; i < dayLists.length && left > 0; i++) {
-      if (quota[i]! < dayLists[i]!.length) {
+    for (let i = 0; i < days && left > 0; i++) {
+      if (quota[i]! < size(i)) {
         quota[i]!++;
         left--;
         progressed = true;
@@ -76,17 +81,15 @@ export function spreadSlots(slots: readonly Slot[], n: number, zone: string): Sl
     }
     if (!progressed) break;
   }
+  // Days are in order and so are the picks within a day: the result is sorted as built.
   const picked: Slot[] = [];
-  dayLists.forEach((list, i) => {
+  for (let i = 0; i < days; i++) {
     const q = quota[i]!;
-    if (q === 0) return;
-    if (q === 1) {
-      picked.push(list[0]!);
-      return;
-    }
-    for (let k = 0; k < q; k++) picked.push(list[Math.round((k * (list.length - 1)) / (q - 1))]!);
-  });
-  return picked.sort((a, b) => a.start - b.start);
+    const first = bounds[i]!;
+    if (q === 1) picked.push(slots[first]!);
+    else for (let k = 0; k < q; k++) picked.push(slots[first + Math.round((k * (size(i) - 1)) / (q - 1))]!);
+  }
+  return picked;
 }
 
 export function staffNames(deps: Deps, ids: readonly string[]): string[] {

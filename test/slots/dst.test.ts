@@ -25,7 +25,7 @@ function expectNoRepeatedWallTime(slots: { start: number }[], zone: string) {
   expect(new Set(walls).size).toBe(walls.length);
 }
 
-function expectAllBookable(fx: Fixture, service: string, slots: { start: number; staffIds: string[] }[], now: number) {
+function expectAllBookable(fx: Fixture, service: string, slots: { start: number; staffIds: readonly string[] }[], now: number) {
   for (const s of slots) expect({ at: iso(s.start, fx.zone), r: check(fx, { service, now }, s.start) }).toEqual({ at: iso(s.start, fx.zone), r: { ok: true, staffIds: s.staffIds } });
 }
 

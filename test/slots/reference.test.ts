@@ -136,7 +136,7 @@ describe('findSlots equals the brute-force reference on random layouts', () => {
     };
     const got = findSlots(q);
     const want = referenceSlots(q);
-    const show = (s: { start: number; staffIds: string[] }[]) => s.map((x) => `${local(x.start, l.zone)} ${x.staffIds.join(',')}`);
+    const show = (s: { start: number; staffIds: readonly string[] }[]) => s.map((x) => `${local(x.start, l.zone)} ${x.staffIds.join(',')}`);
     if (JSON.stringify(got) !== JSON.stringify(want)) expect(show(got)).toEqual(show(want)); // readable diff first
     expect(got).toEqual(want);
   });
