@@ -170,7 +170,13 @@ export const BUSY_RETRY_AFTER_SECONDS = 1;
  * it cannot start in time (`shed`: it did not run), and gives every BUSY answer (also one thrown by
  * a lock wait inside the call) the tool's sentence and the `busy` kind.
  */
-export async function admitted(deps: Deps, tool: string, fn: (signal: AbortSignal) => Promise<ToolOutcome>): Promise<ToolOutcome> {
+export async function admitted(
+  deps: Deps,
+  tool: string,
+  fn: (signal: AbortSignal) => Promise<ToolOutcome>,
+  /** Runs on the final outcome while the slot is still held (the call log, the flush of the change). */
+  finish: (outcome: ToolOutcome) => Promise<ToolOutcome> = async (o) => o,
+): Promise<ToolOutcome> {
   const arrivedAt = performance.now();
   const signal = AbortSignal.timeout(deps.settings.TOOL_DEADLINE_MS);
   let release: () => void;
@@ -184,10 +190,10 @@ export async function admitted(deps: Deps, tool: string, fn: (signal: AbortSigna
   }
   try {
     const outcome = await fn(signal);
-    if (outcome.result.code !== 'BUSY') return outcome;
+    if (outcome.result.code !== 'BUSY') return await finish(outcome);
     // A lock wait inside the call ran out: say it in terms of what the caller asked for.
     const r = failure(deps, new BusyError(ACTIONS[tool]));
-    return { kind: 'busy', result: { ...outcome.result, message: r.result.message }, say: r.say };
+    return await finish({ kind: 'busy', result: { ...outcome.result, message: r.result.message }, say: r.say });
   } finally {
     release();
   }

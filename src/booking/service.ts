@@ -35,13 +35,17 @@ function blockOf(service: ServiceConfig, start: number): { start: number; end: n
   return { start, end, blockStart: start - service.bufferBeforeMinutes * MINUTE, blockEnd: end + service.bufferAfterMinutes * MINUTE };
 }
 
-/** Free/busy for these staff over the window slots in [from, to) could touch. */
-/** Busy time of these staff around [from, to). `mirror`: a search may answer from the sync's fresh local mirror; a booking never does. */
-async function busyFor(deps: Deps, staff: StaffConfig[], service: ServiceConfig, from: number, to: number, signal?: AbortSignal, mirror = false): Promise<FreeBusyResult> {
-  const range: Interval = {
+/** The span whose busy time decides slots starting in [from, to). */
+function busyRange(service: ServiceConfig, from: number, to: number): Interval {
+  return {
     start: from - service.bufferBeforeMinutes * MINUTE - MINUTE,
     end: to + (service.durationMinutes + service.bufferAfterMinutes) * MINUTE + MINUTE,
   };
+}
+
+/** Busy time of these staff around [from, to). `mirror`: a search may answer from the sync's fresh local mirror; a booking never does. */
+async function busyFor(deps: Deps, staff: StaffConfig[], service: ServiceConfig, from: number, to: number, signal?: AbortSignal, mirror = false): Promise<FreeBusyResult> {
+  const range = busyRange(service, from, to);
   const calendars = [...new Set(staff.map((s) => s.calendarId))];
   const mirrored = mirror ? await deps.calendarSync?.mirrorFreeBusy(calendars, range) : undefined;
   if (mirrored) return mirrored;
@@ -172,7 +176,12 @@ function candidatesFor(deps: Deps, service: ServiceConfig, named: StaffConfig | 
   return [named];
 }
 
-export async function book(deps: Deps, input: BookInput, signal?: AbortSignal): Promise<Appointment> {
+/**
+ * `opts.flush: false`: the caller flushes the store (`store.sync`, or a durable commit) before it
+ * tells anyone of the booking; runTool does, with the call's log row.
+ */
+export async function book(deps: Deps, input: BookInput, signal?: AbortSignal, opts: { flush?: boolean } = {}): Promise<Appointment> {
+  const flush = opts.flush !== false;
   const { service } = input;
   if (input.requestKey) {
     // The idempotency record and the appointment are two commits; a crash between them must not
@@ -180,7 +189,7 @@ export async function book(deps: Deps, input: BookInput, signal?: AbortSignal): 
     const earlier = await deps.store.appointments.byRequestKey(input.requestKey);
     if (earlier?.status === 'confirmed' || earlier?.status === 'awaiting_confirmation') {
       // The first attempt may not have flushed it yet.
-      await deps.store.sync();
+      if (flush) await deps.store.sync();
       return earlier;
     }
     if (earlier?.status === 'pending') {
@@ -209,13 +218,17 @@ export async function book(deps: Deps, input: BookInput, signal?: AbortSignal): 
 
     let unreadable = 0;
     for (const staff of await byLoad(deps, candidates.filter((s) => pre.staffIds.includes(s.id)), input.start)) {
-      const booked = await deps.locks.run(staff.id, async () => {
-        const fb = await busyFor(deps, [staff], service, input.start, input.start + 1, signal);
-        if (fb.errors.has(staff.calendarId)) {
-          unreadable++;
-          return undefined;
+      const local = deps.calendar.storeWriter?.(staff.calendarId) !== undefined;
+      const attempt = async () => {
+        if (!local) {
+          const fb = await busyFor(deps, [staff], service, input.start, input.start + 1, signal);
+          if (fb.errors.has(staff.calendarId)) {
+            unreadable++;
+            return undefined;
+          }
+          if (!ruleCheck(deps, service, [staff], input.start, fb.busy).ok) return undefined;
         }
-        if (!ruleCheck(deps, service, [staff], input.start, fb.busy).ok) return undefined;
+        // A calendar in our own store is checked inside the booking's transaction (writeBooking).
         return writeBooking(
           deps,
           {
@@ -234,7 +247,12 @@ export async function book(deps: Deps, input: BookInput, signal?: AbortSignal): 
           true,
           signal,
         );
-      }, signal);
+      };
+      // A remote calendar is checked, then written: this staff member's lock keeps the check true
+      // until the write lands. Our own store checks and writes in one transaction, which serialises
+      // on every instance (and the reservation's overlap check stays the last word either way), so
+      // bookings of one staff member on different days need not queue behind each other here.
+      const booked = local ? await attempt() : await deps.locks.run(staff.id, attempt, signal);
       if (booked) return booked;
     }
     if (unreadable > 0 && unreadable === pre.staffIds.length) throw new CalendarUnavailableError();
@@ -244,7 +262,7 @@ export async function book(deps: Deps, input: BookInput, signal?: AbortSignal): 
   // this staff member or phone reads the committed row at once instead of queueing behind our
   // flush. Should the process die before the flush, that later call was refused a time that is now
   // free again, which is harmless; nobody was told a booking that is not on disk.
-  await deps.store.sync();
+  if (flush) await deps.store.sync();
   return booked;
 }
 
@@ -327,8 +345,12 @@ async function writeBooking(deps: Deps, b: NewBooking, announce: boolean, signal
     try {
       booked = await deps.store.withTransaction(
         async (tx) => {
-          // Thrown rather than returned, so the transaction rolls back (on Postgres an exclusion
-          // violation has already aborted it).
+          // The check that offered the time, repeated where nothing can change under it: time off
+          // is written outside any lock. Thrown rather than returned, so the transaction rolls back
+          // (on Postgres an exclusion violation has already aborted it).
+          const range = busyRange(b.service, b.times.start, b.times.start + 1);
+          const busy = await tx.calendarEvents.busy([b.staff.calendarId], range.start, range.end);
+          if (!ruleCheck(deps, b.service, [b.staff], b.times.start, busy).ok) throw taken;
           if (!(await tx.appointments.reserve(appointment, deps.clock.now()))) throw taken;
           const { eventId } = await local(tx.calendarEvents, event);
           return tx.appointments.confirm(id, eventId, deps.clock.now(), announce, b.status);

@@ -47,6 +47,8 @@ export const bookAppointment = defineTool({
         requestKey,
       },
       signal,
+      // runTool flushes before the answer goes out, with this call's log row: one flush, not two.
+      { flush: false },
     );
     if (appt.status === 'awaiting_confirmation') {
       return {

@@ -8,7 +8,7 @@ import { performance } from 'node:perf_hooks';
 import type { z } from 'zod';
 import { admitted } from '../booking/admission.js';
 import type { Deps } from '../deps.js';
-import { BookingError } from '../domain/errors.js';
+import { BookingError, StoreUnavailableError } from '../domain/errors.js';
 import type { Message } from '../domain/messages.js';
 import { normalizePhone } from '../domain/phone.js';
 import { ALIASES, aliasFor, isAliasName } from './aliases.js';
@@ -117,42 +117,56 @@ export async function runTool(deps: Deps, name: string, rawArgs: unknown, meta: 
   const tool = getTool(name);
   let args: unknown = rawArgs;
   let replayed = false;
-  let out: ToolOutcome;
+  let logged = false;
 
+  // A change a caller is told about is logged with a durable commit, and that commit's flush is
+  // also what puts the change itself on disk: a handler may leave its own commits relaxed
+  // (book_appointment does), so one flush per booking does for both. It runs inside the call's
+  // admission slot, so the wait for the disk counts against the capacity like the rest of the call.
+  const finish = async (o: ToolOutcome): Promise<ToolOutcome> => {
+    logged = true;
+    if (o.shed) return o;
+    const durable = tool?.mutating === true && o.result.ok && !replayed;
+    try {
+      await deps.store.calls.record({
+        at: deps.clock.now(),
+        platform: meta.platform,
+        callId: meta.callId ?? null,
+        toolCallId: meta.toolCallId ?? null,
+        caller: meta.callerPhone ?? null,
+        tool: String(name).slice(0, 100),
+        args,
+        ok: o.result.ok,
+        code: o.result.code ?? null,
+        result: o.result,
+        latencyMs: performance.now() - t0,
+        replayed,
+        // A read-only call's row goes with the next batch (src/store/sql/batch.ts states the loss bound).
+      }, { durable });
+    } catch (err) {
+      // The log line itself may be dropped (the caller's answer matters more), but a failed
+      // durability barrier means the change may not be on disk: it must not be announced.
+      deps.logger.error({ err }, durable ? 'could not make the change durable' : 'could not write the call log');
+      if (durable) return outcome(failure(deps, new StoreUnavailableError({ cause: err })));
+    }
+    return o;
+  };
+
+  let out: ToolOutcome;
   try {
     if (!tool && !isAliasName(name)) {
-      out = outcome(failure(deps, new BookingError('UNKNOWN_TOOL', { name: String(name).slice(0, 64) }, { tools: TOOLS.map((t) => t.name) })));
+      out = await finish(outcome(failure(deps, new BookingError('UNKNOWN_TOOL', { name: String(name).slice(0, 64) }, { tools: TOOLS.map((t) => t.name) }))));
     } else {
       // Admission control (src/booking/admission.ts): a call that cannot start within its budget is answered BUSY.
-      out = await admitted(deps, String(name), (signal) => dispatch(deps, name, rawArgs, meta, signal, (a) => (args = a), () => (replayed = true)));
+      out = await admitted(deps, String(name), (signal) => dispatch(deps, name, rawArgs, meta, signal, (a) => (args = a), () => (replayed = true)), finish);
     }
   } catch (err) {
     deps.logger.error({ err, tool: name }, 'tool call failed unexpectedly');
     out = outcome(failure(deps, err));
+    if (!logged) out = await finish(out);
   }
-
+  // Shed by admission control: answered BUSY without running, and not logged (src/booking/admission.ts).
   recordToolCall({ business: deps.store.businessId, tool: String(name), platform: meta.platform, code: out.result.ok ? undefined : out.result.code, seconds: (performance.now() - t0) / 1000, say: replayed ? undefined : out.say });
-  try {
-    if (!out.shed) await deps.store.calls.record({
-      at: deps.clock.now(),
-      platform: meta.platform,
-      callId: meta.callId ?? null,
-      toolCallId: meta.toolCallId ?? null,
-      caller: meta.callerPhone ?? null,
-      tool: String(name).slice(0, 100),
-      args,
-      ok: out.result.ok,
-      code: out.result.code ?? null,
-      result: out.result,
-      latencyMs: performance.now() - t0,
-      replayed,
-      // A change a caller was told about is logged durably with it; a read-only call's row goes
-      // with the next batch (src/store/sql/batch.ts states the loss bound).
-    }, { durable: tool?.mutating === true && out.result.ok && !replayed });
-  } catch (err) {
-    // The caller's answer matters more than the log line.
-    deps.logger.error({ err }, 'could not write the call log');
-  }
   return out;
 }
 

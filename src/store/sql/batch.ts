@@ -1,8 +1,9 @@
 /**
  * The tool-call log is written in batches, off the hot path: a read-only tool call queues its row
  * and answers at once; the queue is written in one transaction every `intervalMs` or when
- * `maxRows` rows wait, whichever comes first. A mutating call (`durable`) waits for the commit of
- * the batch holding its row, so what a caller was told is on disk with it.
+ * `maxRows` rows wait, whichever comes first. A mutating call (`durable`) waits until the batch
+ * holding its row is on disk, with every commit before it: that wait is also what makes the
+ * change itself durable before its caller is answered (see runTool).
  *
  * Loss bound: a clean shutdown (`close`) writes everything. A crash of the process loses at most
  * the rows queued since the last commit: at most `maxRows` rows, or `intervalMs` worth of read-only
@@ -24,7 +25,6 @@ export interface BatchOptions {
 
 export class CallLogBatcher {
   private queue: { biz: string; e: ToolCallLogEntry }[] = [];
-  private waiters: (() => void)[] = [];
   private durable = false;
   private scheduled = false;
   private syncWaiters: { resolve: () => void; reject: (err: unknown) => void }[] = [];
@@ -36,13 +36,17 @@ export class CallLogBatcher {
     private readonly o: BatchOptions,
   ) {}
 
+  /**
+   * Queues a row. `durable`: resolves once the row's batch, and every commit this process made
+   * before it, is on disk, exactly like sync(); rejects when that could not be made so. A row that
+   * could not be written is dropped (and reported to onError) without failing the barrier.
+   */
   add(biz: string, e: ToolCallLogEntry, durable: boolean): Promise<void> {
     this.queue.push({ biz, e });
-    if (durable) this.durable = true;
-    if (durable || this.queue.length >= this.o.maxRows) {
-      const done = new Promise<void>((resolve) => this.waiters.push(resolve));
+    if (durable) return this.sync();
+    if (this.queue.length >= this.o.maxRows) {
       void this.write(false);
-      return durable ? done : Promise.resolve();
+      return Promise.resolve();
     }
     if (!this.timer) {
       this.timer = setTimeout(() => void this.write(false), this.o.intervalMs);
@@ -53,7 +57,9 @@ export class CallLogBatcher {
 
   /** Writes everything queued so far, durably; resolves when it is committed (or dropped on error). */
   flush(): Promise<void> {
-    return this.write(true);
+    // Through sync(): where the flush of the disk runs outside the batch chain, the chain alone
+    // would resolve at the commit.
+    return this.sync().catch(() => undefined);
   }
 
   /**
@@ -90,13 +96,33 @@ export class CallLogBatcher {
   private async drain(): Promise<void> {
     this.scheduled = false;
     const rows = this.queue;
-    const waiters = this.waiters;
     const durable = this.durable;
     const syncs = this.syncWaiters;
     this.queue = [];
-    this.waiters = [];
     this.durable = false;
     this.syncWaiters = [];
+    const flush = this.driver.sync?.bind(this.driver);
+    if (flush && (durable || syncs.length)) {
+      // The engine flushes its log on its own (SQLite): commit relaxed, and let the flush run
+      // outside this chain, so the next batch commits while the disk works and shares the next
+      // flush (./group-sync.ts) instead of queueing behind this one.
+      if (rows.length) {
+        try {
+          await this.driver.transaction((ex) => insertCallLogRows(ex, rows), { durable: false });
+        } catch (err) {
+          this.o.onError?.(err, rows.length);
+        }
+      }
+      void flush().then(
+        () => {
+          for (const w of syncs) w.resolve();
+        },
+        (err: unknown) => {
+          for (const w of syncs) w.reject(err);
+        },
+      );
+      return;
+    }
     try {
       if (rows.length) await this.driver.transaction((ex) => insertCallLogRows(ex, rows), { durable });
       else if (syncs.length) await this.driver.transaction((ex) => bumpDurabilityMark(ex));
@@ -111,8 +137,6 @@ export class CallLogBatcher {
       } catch (again) {
         for (const w of syncs) w.reject(again);
       }
-    } finally {
-      for (const w of waiters) w();
     }
   }
 

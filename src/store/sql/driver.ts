@@ -41,6 +41,12 @@ export interface Driver {
    * transaction commits again (./faults.ts).
    */
   transaction<T>(fn: (ex: Executor) => Promise<T>, opts?: TransactionOptions): Promise<T>;
+  /**
+   * Where the engine can flush its log without a commit (SQLite: an fdatasync of the WAL, shared by
+   * every caller waiting at the time): resolves once every commit made before the call is on disk.
+   * Absent where only a durable commit flushes (Postgres).
+   */
+  sync?(): Promise<void>;
   /** Healthy, or why writes are failing. When failing, tries one small write first. */
   health(): Promise<{ ok: boolean; detail?: string }>;
   close(): Promise<void>;

@@ -145,6 +145,13 @@ export function openSqlite(path: string): Driver {
     location: path,
     auto,
     transaction,
+    sync: async () => {
+      try {
+        await walSync.sync();
+      } catch (err) {
+        return health.fail(err);
+      }
+    },
     health: () => probe(health, transaction),
     async close() {
       await queue.tail;
