@@ -392,7 +392,7 @@ export async function benchHttp(opts: { quick: boolean }): Promise<HttpResult> {
       targets,
       method:
         `autocannon, ${connections} connections, ${durationSec} s per run over 127.0.0.1, POST /webhooks/vapi with a Vapi tool-calls envelope. ` +
-        `Bookline: ${launch === 'tsx' ? 'node --import tsx src/main.ts' : 'node dist/src/main.js (the production build, compiled by the bench)'}, embedded calendar, SQLite in a temp file (WAL, synchronous=FULL), LOG_LEVEL=silent, bench/business.json. ` +
+        `Bookline: ${launch === 'tsx' ? 'node --import tsx src/main.ts' : 'node dist/src/main.js (the production build, compiled by the bench)'}, embedded calendar, SQLite in a temp file (WAL, synchronous=NORMAL; a booking is answered after an fdatasync of the WAL shared by the bookings waiting then), LOG_LEVEL=silent, bench/business.json. ` +
         `Baseline: bare Express 5 + express.json() answering a fixed body, node --import tsx. Baseline measured before and after; mean used. Then the three again with 1 connection for unqueued latency. ` +
         `Start-up: spawn to the first 200 from /healthz. Idle RSS = VmRSS 1 s after that; peak RSS = VmHWM of the server process after all runs. ` +
         `Profile: a second server, node --cpu-prof, under the same find load for ${profSec} s.`,

@@ -217,6 +217,8 @@ export async function book(deps: Deps, input: BookInput, signal?: AbortSignal, o
     if (noShows > 0 && (await deps.store.appointments.noShowCount(input.customerPhone)) >= noShows) throw new BookingError('NO_SHOW_LIMIT', {});
 
     let unreadable = 0;
+    // Whether a staff member's calendar is in our store decides the path below: ask on fresh routes.
+    await deps.calendar.refreshRoutes?.();
     for (const staff of await byLoad(deps, candidates.filter((s) => pre.staffIds.includes(s.id)), input.start)) {
       const local = deps.calendar.storeWriter?.(staff.calendarId) !== undefined;
       const attempt = async () => {

@@ -80,6 +80,10 @@ export class CleanupCalendar implements CalendarProvider {
     }
   }
 
+  refreshRoutes(): Promise<void> {
+    return this.inner.refreshRoutes?.() ?? Promise.resolve();
+  }
+
   /** A create inside a unit of work rolls back with it: nothing to clean up after a failure. */
   storeWriter(calendarId: string): StoreEventWriter | undefined {
     return this.inner.storeWriter?.(calendarId);

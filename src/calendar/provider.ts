@@ -88,6 +88,11 @@ export interface CalendarAdapter {
    * calendar, whose write cannot be inside a transaction.
    */
   storeWriter?(calendarId: string): StoreEventWriter | undefined;
+  /**
+   * Brings what storeWriter answers from up to date (a wrapper that routes some calendars elsewhere
+   * reads its routes here); the booking path awaits it before it asks storeWriter.
+   */
+  refreshRoutes?(): Promise<void>;
   freeBusy(calendarIds: readonly string[], range: Interval, signal?: AbortSignal): Promise<FreeBusyResult>;
   createEvent(input: CalendarEventInput, signal?: AbortSignal): Promise<{ eventId: string }>;
   moveEvent(calendarId: string, eventId: string, times: EventTimes, signal?: AbortSignal): Promise<void>;

@@ -77,6 +77,10 @@ export class StaffCalendars implements CalendarAdapter {
     return this.adapterFor(calendarId).storeWriter?.(calendarId);
   }
 
+  async refreshRoutes(): Promise<void> {
+    await Promise.all(this.adapters.map((a) => a.refreshRoutes?.()));
+  }
+
   moveEvent(calendarId: string, eventId: string, times: EventTimes, signal?: AbortSignal): Promise<void> {
     return this.adapterFor(calendarId).moveEvent(calendarId, eventId, times, signal);
   }

@@ -151,9 +151,14 @@ export class ConnectedCalendars implements CalendarAdapter {
     }
   }
 
+  async refreshRoutes(): Promise<void> {
+    await this.current();
+    await this.inner.refreshRoutes?.();
+  }
+
   storeWriter(calendarId: string): StoreEventWriter | undefined {
-    // Synchronous: a staff member connected within the last refresh window may still be written
-    // locally once; the cache is loaded by every other call of the booking path before this one.
+    // Synchronous: the booking path awaits refreshRoutes first; a staff member connected within
+    // the last refresh window may still be written locally once.
     if (this.routes.has(calendarId)) return undefined;
     return this.inner.storeWriter?.(calendarId);
   }

@@ -5,6 +5,7 @@
 import type { ToolCallLogEntry } from './ports.js';
 import type { BusinessStore, ChangeListener, Store } from './ports.js';
 import { CallLogBatcher } from './sql/batch.js';
+import { BusyCache } from './sql/busy-cache.js';
 import type { Driver } from './sql/driver.js';
 import { businessRecords, businessStore } from './sql/repos.js';
 import { openSqlite } from './sql/sqlite.js';
@@ -45,6 +46,10 @@ function storeOn(driver: Driver, opts: StoreOptions): Store {
     maxRows: opts.callLog?.maxRows ?? 200,
     onError: opts.callLog?.onError,
   });
+  // One bound for every business on this store (./sql/busy-cache.ts).
+  // Not in memory: there one connection reads and writes, so a read during a transaction would see
+  // (and could keep) rows and a version that may still roll back.
+  const busyCache = driver.dialect === 'sqlite' && driver.location !== ':memory:' ? new BusyCache() : undefined;
   const scopes = new Map<string, BusinessStore>();
   const listeners = new Map<string, ChangeListener[]>();
   let closed: Promise<void> | undefined;
@@ -57,7 +62,7 @@ function storeOn(driver: Driver, opts: StoreOptions): Store {
       if (!s) {
         const list: ChangeListener[] = [];
         listeners.set(biz, list);
-        s = businessStore({ biz, driver, listeners: list, batcher });
+        s = businessStore({ biz, driver, listeners: list, batcher, busyCache });
         scopes.set(biz, s);
       }
       return s;

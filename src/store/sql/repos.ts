@@ -51,6 +51,7 @@ import type {
 } from '../ports.js';
 import { OUTBOX_STATUSES } from '../ports.js';
 import type { CallLogBatcher } from './batch.js';
+import { type BusyCache, overlapping } from './busy-cache.js';
 import type { Dialect, Driver, Executor, Param, TransactionOptions } from './driver.js';
 const isLive = (s: AppointmentStatus): s is LiveStatus => (LIVE_STATUSES as readonly string[]).includes(s);
 
@@ -62,6 +63,10 @@ const isLive = (s: AppointmentStatus): s is LiveStatus => (LIVE_STATUSES as read
  */
 const MAX_APPOINTMENT_BLOCK_MS = 7 * 86_400_000;
 
+/** Busy reads spanning at least this long are kept between searches, widened by the margin. */
+const BUSY_CACHE_MIN_SPAN_MS = 86_400_000;
+const BUSY_CACHE_MARGIN_MS = 86_400_000;
+
 function checkBlockLength(t: { blockStart: number; blockEnd: number }): void {
   if (t.blockEnd - t.blockStart > MAX_APPOINTMENT_BLOCK_MS) throw new Error(`an appointment cannot block more than 7 days (${t.blockStart}..${t.blockEnd})`);
 }
@@ -72,6 +77,8 @@ export interface Scope {
   readonly driver: Driver;
   readonly listeners: ChangeListener[];
   readonly batcher: CallLogBatcher;
+  /** Busy time between searches (SQLite only: ./busy-cache.ts). */
+  readonly busyCache?: BusyCache | undefined;
 }
 
 /**
@@ -113,7 +120,8 @@ function makeRepos(scope: Scope, ex: Executor, atomic: Atomic | null): TxRepos {
     googleConnections: new GoogleConnections(scope.biz, ex),
     calendarSync: new CalendarSync(scope.biz, ex),
     callbacks: undefined as unknown as CallbackRepo,
-    calendarEvents: new CalendarEvents(scope.biz, ex),
+    // Never filled inside a transaction: an entry could carry a version bump that rolls back.
+    calendarEvents: new CalendarEvents(scope.biz, ex, atomic ? scope.busyCache : undefined),
     idempotency: undefined as unknown as IdempotencyRepo,
     calls: new CallLog(scope, ex),
     outbox: undefined as unknown as OutboxRepo,
@@ -475,9 +483,45 @@ class CalendarEvents implements CalendarEventRepo {
   constructor(
     private readonly biz: string,
     private readonly ex: Executor,
+    private readonly cache?: BusyCache | undefined,
   ) {}
 
   async busy(calendarIds: readonly string[], from: number, to: number): Promise<Map<string, { start: number; end: number }[]>> {
+    const cache = this.cache;
+    if (!cache || calendarIds.length === 0) return this.readBusy(calendarIds, from, to);
+    // Versions first, rows second (./busy-cache.ts says why that order is safe).
+    const versions = new Map<string, number>();
+    const marks = calendarIds.map(() => '?').join(', ');
+    for (const r of await this.ex.all<{ calendar_id: string; n: number }>(`SELECT calendar_id, n FROM busy_versions WHERE business_id = ? AND calendar_id IN (${marks})`, [this.biz, ...calendarIds])) {
+      versions.set(r.calendar_id, Number(r.n));
+    }
+    const out = new Map<string, { start: number; end: number }[]>();
+    const missing: string[] = [];
+    for (const id of calendarIds) {
+      const hit = cache.get(this.biz, id, versions.get(id) ?? 0, from, to);
+      if (hit) out.set(id, hit);
+      else missing.push(id);
+    }
+    if (missing.length === 0) return out;
+    // A search's window (a day or more) is kept with a margin, so the next search, whose window
+    // starts a little later, is covered too; a booking's few minutes are not worth an entry.
+    const keep = to - from >= BUSY_CACHE_MIN_SPAN_MS;
+    const f = keep ? from - BUSY_CACHE_MARGIN_MS : from;
+    const t = keep ? to + BUSY_CACHE_MARGIN_MS : to;
+    const rows = await this.readBusy(missing, f, t);
+    for (const id of missing) {
+      const list = rows.get(id)!;
+      if (!keep) {
+        out.set(id, list);
+        continue;
+      }
+      cache.set(this.biz, id, versions.get(id) ?? 0, f, t, list);
+      out.set(id, overlapping(list, from, to));
+    }
+    return out;
+  }
+
+  private async readBusy(calendarIds: readonly string[], from: number, to: number): Promise<Map<string, { start: number; end: number }[]>> {
     const out = new Map<string, { start: number; end: number }[]>();
     for (const id of calendarIds) out.set(id, []);
     if (calendarIds.length === 0) return out;
@@ -491,11 +535,20 @@ class CalendarEvents implements CalendarEventRepo {
           AND block_start_ms < ? AND block_start_ms > ? AND block_end_ms > ?
        UNION ALL
        SELECT calendar_id, block_start_ms, block_end_ms FROM calendar_events
-        WHERE business_id = ? AND calendar_id IN (${marks}) AND status = 'confirmed' AND kind = 'block' AND block_end_ms > ? AND block_start_ms < ?
-        ORDER BY block_start_ms`,
+        WHERE business_id = ? AND calendar_id IN (${marks}) AND status = 'confirmed' AND kind = 'block' AND block_end_ms > ? AND block_start_ms < ?`,
       [this.biz, ...calendarIds, to, from - MAX_APPOINTMENT_BLOCK_MS, from, this.biz, ...calendarIds, from, to],
     );
     for (const r of rows) out.get(r.calendar_id)!.push({ start: r.block_start_ms, end: r.block_end_ms });
+    // Sorted here, per calendar and only when needed, rather than by an ORDER BY over the union: the
+    // appointments come off the index in start order already, and only time off lands out of order.
+    for (const list of out.values()) {
+      for (let i = 1; i < list.length; i++) {
+        if (list[i - 1]!.start > list[i]!.start) {
+          list.sort((a, b) => a.start - b.start);
+          break;
+        }
+      }
+    }
     return out;
   }
 
