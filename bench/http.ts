@@ -130,12 +130,20 @@ async function start(entry: string, env: Record<string, string>, nodeArgs: strin
  * a bench never races `npm run build` or the build test over dist/. Quick mode skips the compile
  * (about 20 s) and runs src/main.ts under tsx.
  */
-function buildServer(quick: boolean): { entry: string; launch: HttpResult['launch'] } {
-  if (quick) return { entry: 'src/main.ts', launch: 'tsx' };
+function buildServer(quick: boolean): { entry: string; launch: HttpResult['launch']; nodeArgs: string[] } {
+  if (quick) return { entry: 'src/main.ts', launch: 'tsx', nodeArgs: [] };
   const out = join('bench', 'results', '.build');
   rmSync(out, { recursive: true, force: true });
   execFileSync(process.execPath, [join('node_modules', 'typescript', 'bin', 'tsc'), '-p', 'tsconfig.build.json', '--outDir', out, '--sourceMap', 'false'], { cwd: ROOT, stdio: 'inherit' });
-  return { entry: join(out, 'src', 'main.js'), launch: 'production build' };
+  return { entry: join(out, 'src', 'main.js'), launch: 'production build', nodeArgs: productionNodeArgs() };
+}
+
+/** The node flags of `npm run start:prod` (package.json), so the bench starts the server as production does. */
+export function productionNodeArgs(): string[] {
+  const scripts = (JSON.parse(readFileSync(join(ROOT, 'package.json'), 'utf8')) as { scripts: Record<string, string> }).scripts;
+  const m = /^exec node((?: --[^ ]+)*) dist\/src\/main\.js$/.exec(scripts['start:prod'] ?? '');
+  if (!m) throw new Error(`package.json start:prod is not "exec node [--flags] dist/src/main.js": ${scripts['start:prod']}`);
+  return m[1]!.trim().split(' ').filter(Boolean);
 }
 
 async function stop(child: Child | undefined): Promise<void> {
@@ -252,13 +260,13 @@ export async function benchHttp(opts: { quick: boolean }): Promise<HttpResult> {
     SMS_WORKER_INTERVAL_MS: '0',
   });
   try {
-    const { entry, launch } = buildServer(opts.quick);
+    const { entry, launch, nodeArgs } = buildServer(opts.quick);
     // One at a time: start-up time is a figure, and two cold starts on two cores would share them.
     baseline = await start('bench/baseline-server.ts', {});
     // Quick mode profiles the measured server itself (its figures are not for quoting) to save a start.
     const profDir = join(dir, 'prof');
     const profArgs = ['--cpu-prof', `--cpu-prof-dir=${profDir}`];
-    server = await start(entry, serverEnv(dbPath), opts.quick ? profArgs : []);
+    server = await start(entry, serverEnv(dbPath), opts.quick ? profArgs : nodeArgs);
     // Idle: listening, nothing asked yet, after the start-up work has settled.
     await new Promise((r) => setTimeout(r, opts.quick ? 200 : 1_000));
     const serverIdleRssMb = memoryMb(server.proc.pid, 'VmRSS');
@@ -334,7 +342,7 @@ export async function benchHttp(opts: { quick: boolean }): Promise<HttpResult> {
     if (!opts.quick && existsSync('/dev/shm')) {
       const shm = mkdtempSync(join('/dev/shm', 'bookline-bench-'));
       try {
-        memoryless = await start(entry, serverEnv(join(shm, 'bench.db')));
+        memoryless = await start(entry, serverEnv(join(shm, 'bench.db')), nodeArgs);
         await load({ port: memoryless.port, durationSec: warmSec, connections, nextBody: findBody('shm-warm-') });
         const figures = await load({ port: memoryless.port, durationSec, connections, nextBody: findBody('shm-find-') });
         findNoFsync = withTool(figures, 'shm-find-', base, join(shm, 'bench.db'));
@@ -348,7 +356,7 @@ export async function benchHttp(opts: { quick: boolean }): Promise<HttpResult> {
     // In a full run the profile comes from its own server, so profiling costs nothing in the figures above.
     const profSec = opts.quick ? oneSec : 5;
     if (!opts.quick) {
-      profiled = await start(entry, serverEnv(join(dir, 'profiled.db')), profArgs);
+      profiled = await start(entry, serverEnv(join(dir, 'profiled.db')), [...nodeArgs, ...profArgs]);
       await load({ port: profiled.port, durationSec: warmSec, connections, nextBody: findBody('prof-warm-') });
       profStart = performance.now();
       const profLoad = await load({ port: profiled.port, durationSec: profSec, connections, nextBody: findBody('prof-find-') });
@@ -392,7 +400,7 @@ export async function benchHttp(opts: { quick: boolean }): Promise<HttpResult> {
       targets,
       method:
         `autocannon, ${connections} connections, ${durationSec} s per run over 127.0.0.1, POST /webhooks/vapi with a Vapi tool-calls envelope. ` +
-        `Bookline: ${launch === 'tsx' ? 'node --import tsx src/main.ts' : 'node dist/src/main.js (the production build, compiled by the bench)'}, embedded calendar, SQLite in a temp file (WAL, synchronous=NORMAL; a booking is answered after an fdatasync of the WAL shared by the bookings waiting then), LOG_LEVEL=silent, bench/business.json. ` +
+        `Bookline: ${launch === 'tsx' ? 'node --import tsx src/main.ts' : `node ${nodeArgs.join(' ')} dist/src/main.js (the production build, compiled by the bench; flags as in npm run start:prod)`}, embedded calendar, SQLite in a temp file (WAL, synchronous=NORMAL; a booking is answered after an fdatasync of the WAL shared by the bookings waiting then), LOG_LEVEL=silent, bench/business.json. ` +
         `Baseline: bare Express 5 + express.json() answering a fixed body, node --import tsx. Baseline measured before and after; mean used. Then the three again with 1 connection for unqueued latency. ` +
         `Start-up: spawn to the first 200 from /healthz. Idle RSS = VmRSS 1 s after that; peak RSS = VmHWM of the server process after all runs. ` +
         `Profile: a second server, node --cpu-prof, under the same find load for ${profSec} s.`,

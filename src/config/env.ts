@@ -111,10 +111,10 @@ export const envSchema = z.object({
   /**
    * How far V8 lets the heap grow past what the last full collection kept before it collects again,
    * in percent (0 = V8's own choice). V8 alone lets a busy server's heap reach about four times its
-   * live size (about 28 MB here) before collecting; 100 keeps it near twice that, for a few
-   * percent more time in the collector. Applied at start-up (src/main.ts).
+   * live size (about 28 MB here) before collecting; 50 keeps it near one and a half times that, for
+   * a few percent more time in the collector. Applied at start-up (src/main.ts).
    */
-  HEAP_GROWTH_PERCENT: int(100, 0, 1000),
+  HEAP_GROWTH_PERCENT: int(50, 0, 1000),
   /** Tool calls one process runs at once; more wait in line (admission control, src/booking/admission.ts). */
   TOOL_MAX_CONCURRENCY: int(32, 1, 10_000),
   /**
