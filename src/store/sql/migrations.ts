@@ -602,21 +602,16 @@ const PERF4_1 = `
  * perf4 2 (SQLite): a version per calendar, bumped in the same transaction as any change to its
  * events, whoever writes them; the busy cache (busy-cache.ts) trusts an entry only at its version.
  */
+const bumpBusyVersion = (row: 'NEW' | 'OLD') => `
+    INSERT INTO busy_versions (business_id, calendar_id, n) VALUES (${row}.business_id, ${row}.calendar_id, 1)
+      ON CONFLICT (business_id, calendar_id) DO UPDATE SET n = n + 1;`;
 const SQLITE_PERF4_2 = `
   CREATE TABLE busy_versions (business_id TEXT NOT NULL, calendar_id TEXT NOT NULL, n INTEGER NOT NULL, PRIMARY KEY (business_id, calendar_id));
-  CREATE TRIGGER calendar_events_busy_insert AFTER INSERT ON calendar_events BEGIN
-    INSERT INTO busy_versions (business_id, calendar_id, n) VALUES (NEW.business_id, NEW.calendar_id, 1)
-      ON CONFLICT (business_id, calendar_id) DO UPDATE SET n = n + 1;
+  CREATE TRIGGER calendar_events_busy_insert AFTER INSERT ON calendar_events BEGIN ${bumpBusyVersion('NEW')}
   END;
-  CREATE TRIGGER calendar_events_busy_update AFTER UPDATE ON calendar_events BEGIN
-    INSERT INTO busy_versions (business_id, calendar_id, n) VALUES (OLD.business_id, OLD.calendar_id, 1)
-      ON CONFLICT (business_id, calendar_id) DO UPDATE SET n = n + 1;
-    INSERT INTO busy_versions (business_id, calendar_id, n) VALUES (NEW.business_id, NEW.calendar_id, 1)
-      ON CONFLICT (business_id, calendar_id) DO UPDATE SET n = n + 1;
+  CREATE TRIGGER calendar_events_busy_update AFTER UPDATE ON calendar_events BEGIN ${bumpBusyVersion('OLD')} ${bumpBusyVersion('NEW')}
   END;
-  CREATE TRIGGER calendar_events_busy_delete AFTER DELETE ON calendar_events BEGIN
-    INSERT INTO busy_versions (business_id, calendar_id, n) VALUES (OLD.business_id, OLD.calendar_id, 1)
-      ON CONFLICT (business_id, calendar_id) DO UPDATE SET n = n + 1;
+  CREATE TRIGGER calendar_events_busy_delete AFTER DELETE ON calendar_events BEGIN ${bumpBusyVersion('OLD')}
   END;
 `;
 
