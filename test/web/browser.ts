@@ -9,6 +9,8 @@ import { type Browser, type BrowserContext, chromium, type Page } from 'playwrig
 
 export const CHROMIUM = '/usr/bin/chromium';
 export const BROWSER_AVAILABLE = existsSync(CHROMIUM);
+// CI installs Chromium before the tests (.ci/run): there a missing browser is a failure, not a skip.
+if (!BROWSER_AVAILABLE && process.env.BOOKLINE_REQUIRE_BROWSER === '1') throw new Error(`${CHROMIUM} is missing but BOOKLINE_REQUIRE_BROWSER=1: the browser tests must run`);
 if (!BROWSER_AVAILABLE) console.warn(`${CHROMIUM} is missing: the browser tests are SKIPPED (apt-get install -y chromium; .ci/run installs it).`);
 
 const FLAGS = ['--no-sandbox', '--disable-gpu', '--disable-quic', '--no-first-run', '--disable-background-networking', '--disable-component-update', '--disable-sync', '--disable-dev-shm-usage'];
