@@ -7,6 +7,7 @@
  * answered by that business's own context (config, secrets, data). An unknown or disabled slug is
  * a plain 404, the same as any unknown path.
  */
+import type { RequestListener } from 'node:http';
 import express, { type NextFunction, type Request, type Response } from 'express';
 import type { Deps } from './deps.js';
 import { connectionView, connectRouter, googleAdminRouter } from './google-connect/routes.js';
@@ -14,6 +15,7 @@ import { GOOGLE_WEBHOOK_PATH } from './calendar/sync/path.js';
 import { adminRouter } from './http/admin.js';
 import { calendarSyncRouter, googleWebhookHandler } from './http/calendar-sync.js';
 import { requireKey } from './http/auth.js';
+import { withFastLanes } from './http/lanes.js';
 import { outboxRows, registry as metricsRegistry } from './metrics/index.js';
 import { callbacksRouter } from './http/callbacks.js';
 import { notificationsRouter } from './http/notifications.js';
@@ -30,7 +32,11 @@ export interface RawBodyRequest extends Request {
 
 export interface AppOptions {
   /** Resolves /b/<slug>/ to a business's app (src/tenants/registry.ts). */
-  tenants?: { appFor(slug: string): Promise<express.Express | undefined> };
+  tenants?: {
+    appFor(slug: string): Promise<express.Express | undefined>;
+    /** The business's context, for the fast lane (./http/lanes.ts); without it, tenants go through Express. */
+    get?(slug: string): Promise<{ deps: Deps } | undefined>;
+  };
   /** The operator API (/operator), guarded by OPERATOR_API_KEY. */
   operator?: express.Router;
   logger?: Deps['logger'];
@@ -83,6 +89,19 @@ export function createApp(deps: Deps | undefined, opts: AppOptions = {}): expres
   });
   app.use(jsonErrors(logger));
   return app;
+}
+
+/**
+ * What the server listens with: createApp's routes, with the Vapi webhook answered in the fast lane
+ * (./http/lanes.ts) by the same handler Express would call.
+ */
+export function createHandler(deps: Deps | undefined, opts: AppOptions = {}): RequestListener {
+  const tenants = opts.tenants;
+  return withFastLanes(createApp(deps, opts), {
+    root: deps,
+    tenants: tenants?.get ? { get: (slug) => tenants.get!(slug) } : undefined,
+    logger: deps?.logger ?? opts.logger!,
+  });
 }
 
 /** Every route of one business, relative to where it is mounted (the root, or /b/<slug>). */

@@ -1,6 +1,6 @@
 /** The only place that reads the environment, opens files, and listens. */
 import { setFlagsFromString } from 'node:v8';
-import { createApp } from './app.js';
+import { createHandler } from './app.js';
 import { releaseStaleReservations } from './booking/recovery.js';
 import { sweepOverdue } from './callbacks/service.js';
 import { declineUnconfirmed } from './booking/lifecycle.js';
@@ -31,7 +31,7 @@ async function main(): Promise<void> {
 
   const registry = new TenantRegistry(rt);
   const businesses = () => [...(deps ? [deps] : []), ...registry.tenants().map((t) => t.deps)];
-  const app = createApp(deps, { tenants: registry, operator: operatorRouter(rt, registry), logger, metrics: { key: settings.METRICS_API_KEY, businesses } });
+  const app = createHandler(deps, { tenants: registry, operator: operatorRouter(rt, registry), logger, metrics: { key: settings.METRICS_API_KEY, businesses } });
   const http = await listen(app, settings.PORT, settings.HOST);
   // Definitions served by this process name the port it really listens on (PORT=0 picks one).
   if (!settings.PUBLIC_BASE_URL_SET) settings.PUBLIC_BASE_URL = localBaseUrl(http.port);

@@ -28,6 +28,8 @@ export interface SearchInput {
   from: number;
   to: number;
   timeOfDay?: TimeOfDay | undefined;
+  /** See SlotSearch.maxDays. */
+  maxDays?: number | undefined;
 }
 
 function blockOf(service: ServiceConfig, start: number): { start: number; end: number; blockStart: number; blockEnd: number } {
@@ -66,6 +68,7 @@ export async function searchSlots(deps: Deps, input: SearchInput, signal?: Abort
     from: input.from,
     to: input.to,
     timeOfDay: input.timeOfDay,
+    maxDays: input.maxDays,
   });
 }
 

@@ -1,15 +1,35 @@
 import { createHash, timingSafeEqual } from 'node:crypto';
+import type { IncomingMessage } from 'node:http';
 import type { NextFunction, Request, Response } from 'express';
+
+const digest = (s: string) => createHash('sha256').update(s).digest();
+
+/**
+ * The digests of the few configured secrets, so a request hashes only what it was given. Bounded:
+ * secrets come from configuration, but nothing here should grow with what callers send.
+ */
+const known = new Map<string, Buffer>();
 
 /** Constant-time string comparison (hashing first makes the lengths equal). */
 export function safeEqual(a: string, b: string): boolean {
-  const ha = createHash('sha256').update(a).digest();
-  const hb = createHash('sha256').update(b).digest();
-  return timingSafeEqual(ha, hb);
+  return timingSafeEqual(digest(a), digest(b));
 }
 
-export function bearerToken(req: Request): string | undefined {
-  const h = req.get('authorization');
+/**
+ * safeEqual against a configured secret (an API key, a webhook secret), whose digest is kept:
+ * a request hashes only what it was given. Never for values computed per request.
+ */
+export function matchesSecret(given: string, secret: string): boolean {
+  let hs = known.get(secret);
+  if (!hs) {
+    if (known.size >= 1_000) known.clear();
+    known.set(secret, (hs = digest(secret)));
+  }
+  return timingSafeEqual(digest(given), hs);
+}
+
+export function bearerToken(req: IncomingMessage): string | undefined {
+  const h = req.headers.authorization;
   const m = h ? /^Bearer\s+(.+)$/i.exec(h.trim()) : null;
   return m?.[1];
 }
@@ -25,7 +45,7 @@ export function requireKey(key: string | undefined, disabled: string) {
       return;
     }
     const given = bearerToken(req);
-    if (!given || !safeEqual(given, key)) {
+    if (!given || !matchesSecret(given, key)) {
       res.status(401).json({ error: 'unauthorized' });
       return;
     }

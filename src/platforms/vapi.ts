@@ -4,11 +4,12 @@
  * wild is accepted: toolCallList items with function.arguments as a string or an object, flat
  * arguments/parameters, and toolWithToolCallList[].toolCall.
  */
-import { type Response, Router } from 'express';
+import type { IncomingMessage, ServerResponse } from 'node:http';
+import { Router } from 'express';
 import type { Deps } from '../deps.js';
-import type { RawBodyRequest } from '../app.js';
-import { bearerToken, safeEqual } from '../http/auth.js';
-import { bodyErrors, jsonBody, malformed, type RequestProblem } from './common.js';
+import { bearerToken, matchesSecret } from '../http/auth.js';
+import { readJsonBody } from '../http/body.js';
+import { malformed, type RequestProblem } from './common.js';
 import { verifyVapiHmac } from './signatures.js';
 import { runTool } from '../tools/registry.js';
 
@@ -67,9 +68,19 @@ export function parseVapiMessage(body: unknown): VapiEnvelope | undefined {
  * There is no tool call id to echo: the calls could not be read. The status says what went wrong
  * (400, 413, 415); Vapi itself only acts on 200s, so this is for whoever reads its logs and ours.
  */
-function unreadable(deps: Deps, res: Response, status: number, problem: RequestProblem): void {
+function unreadable(deps: Deps, res: ServerResponse, status: number, problem: RequestProblem): void {
   const result = malformed(deps, problem);
-  res.status(status).json({ results: [{ result: JSON.stringify(result) }], error: result.message });
+  send(res, status, JSON.stringify({ results: [{ result: JSON.stringify(result) }], error: result.message }), problem === 'too_large');
+}
+
+function send(res: ServerResponse, status: number, body: string, close = false): void {
+  // As Express's res.json would, minus the ETag nobody asks for on a POST.
+  res.writeHead(status, {
+    'content-type': 'application/json; charset=utf-8',
+    'content-length': Buffer.byteLength(body),
+    ...(close && { connection: 'close' }),
+  });
+  res.end(body);
 }
 
 /**
@@ -80,35 +91,33 @@ function resultEntry(call: VapiToolCall, result: unknown): string {
   return `{"toolCallId":${JSON.stringify(call.id)},"name":${JSON.stringify(call.name)},"result":${JSON.stringify(JSON.stringify(result))}}`;
 }
 
-export function vapiRouter(deps: Deps): Router {
-  const router = Router();
-  // Its own parser (mounted before the shared one), so an unreadable body is answered in Vapi's shape.
-  router.use(jsonBody('256kb'));
-  router.post('/', async (req, res) => {
+const BODY_LIMIT = 256 * 1024;
+
+/**
+ * POST /webhooks/vapi as a plain Node handler: it reads its own body, so it runs the same under
+ * Express (createApp) and in the server's fast lane (src/http/lanes.ts), and answers an unreadable
+ * body in Vapi's shape.
+ */
+export function vapiHandler(deps: Deps): (req: IncomingMessage, res: ServerResponse) => Promise<void> {
+  return async (req, res) => {
+    const body = await readJsonBody(req, BODY_LIMIT);
+    if (!body.ok) return unreadable(deps, res, body.status, body.problem);
     // Either credential Vapi offers is enough: a shared secret (X-Vapi-Secret or bearer), or HMAC.
     const secret = deps.settings.VAPI_SECRET;
     const hmacSecret = deps.settings.VAPI_HMAC_SECRET;
     if (secret || hmacSecret) {
-      const given = req.get('x-vapi-secret') ?? bearerToken(req);
-      const bySecret = secret !== undefined && given !== undefined && safeEqual(given, secret);
+      const header = req.headers['x-vapi-secret'];
+      const given = (Array.isArray(header) ? header[0] : header) ?? bearerToken(req);
+      const bySecret = secret !== undefined && given !== undefined && matchesSecret(given, secret);
       const byHmac =
         hmacSecret !== undefined &&
-        verifyVapiHmac((req as RawBodyRequest).rawBody ?? Buffer.alloc(0), req.get('x-signature'), req.get('x-timestamp'), hmacSecret, deps.clock.now()).ok;
-      if (!bySecret && !byHmac) {
-        res.status(401).json({ error: 'unauthorized' });
-        return;
-      }
+        verifyVapiHmac(body.raw ?? Buffer.alloc(0), headerOf(req, 'x-signature'), headerOf(req, 'x-timestamp'), hmacSecret, deps.clock.now()).ok;
+      if (!bySecret && !byHmac) return send(res, 401, '{"error":"unauthorized"}');
     }
-    const env = parseVapiMessage(req.body);
-    if (!env) {
-      unreadable(deps, res, 400, 'not_vapi');
-      return;
-    }
-    if (env.type !== 'tool-calls') {
-      // status-update, end-of-call-report, transcripts...: nothing to answer, answer fast.
-      res.status(200).json({});
-      return;
-    }
+    const env = parseVapiMessage(body.value);
+    if (!env) return unreadable(deps, res, 400, 'not_vapi');
+    // status-update, end-of-call-report, transcripts...: nothing to answer, answer fast.
+    if (env.type !== 'tool-calls') return send(res, 200, '{}');
     const results: string[] = [];
     // In call order, one after another: two calls in one turn may touch the same appointment.
     for (const call of env.calls) {
@@ -121,10 +130,19 @@ export function vapiRouter(deps: Deps): Router {
       });
       results.push(resultEntry(call, result));
     }
-    // Vapi ignores any status but 200, so failures travel inside each result. Written with end():
-    // res.json would walk the envelope again and hash it for an ETag nobody asks for on a POST.
-    res.status(200).type('json').end(`{"results":[${results.join(',')}]}`);
-  });
-  router.use(bodyErrors((res, status, problem) => unreadable(deps, res, status, problem)));
+    // Vapi ignores any status but 200, so failures travel inside each result.
+    send(res, 200, `{"results":[${results.join(',')}]}`);
+  };
+}
+
+function headerOf(req: IncomingMessage, name: string): string | undefined {
+  const v = req.headers[name];
+  return Array.isArray(v) ? v[0] : v;
+}
+
+export function vapiRouter(deps: Deps): Router {
+  const router = Router();
+  const handler = vapiHandler(deps);
+  router.post('/', (req, res) => handler(req, res));
   return router;
 }

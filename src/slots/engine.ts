@@ -49,6 +49,11 @@ export interface SlotSearch {
   from: number;
   to: number;
   timeOfDay?: TimeOfDay | undefined;
+  /**
+   * Stop after the first this many local days that have a slot (each of those days in full). A
+   * voice answer offers a few days, not a fortnight: the rest would be computed to be dropped.
+   */
+  maxDays?: number | undefined;
 }
 
 export interface Slot {
@@ -302,8 +307,11 @@ export function findSlots(q: SlotSearch): Slot[] {
   };
 
   const zone = TimeZone.of(rules.zone);
+  const maxDays = q.maxDays ?? Infinity;
+  let daysWithSlots = 0;
   // Days are walked in local-as-UTC arithmetic: adding DAY is always the next calendar date.
-  for (let midnight = localMidnightOf(rules, lo); ; midnight += DAY) {
+  for (let midnight = localMidnightOf(rules, lo); daysWithSlots < maxDays; midnight += DAY) {
+    const emittedBefore = slots.length;
     const day = dayOf(rules, zone, midnight);
     if (wallToInstant(day, 0).t >= hiExcl) break;
     if (day.fullClosure !== undefined) continue;
@@ -371,6 +379,7 @@ export function findSlots(q: SlotSearch): Slot[] {
       for (const c of [...byStart.values()].sort((x, y) => x.start - y.start)) emit(c.start, c.localMs, c.staffIds);
       byStart.clear();
     }
+    if (slots.length > emittedBefore) daysWithSlots++;
   }
   return slots;
 }

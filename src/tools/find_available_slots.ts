@@ -32,13 +32,15 @@ export const findAvailableSlots = defineTool({
     const subject = { service: service.name, staff: named?.name, timeOfDay: input.time_of_day };
     const zone = deps.rules.zone;
 
-    let slots = await searchSlots(deps, { service, staff, from: window.from, to: window.to, timeOfDay: input.time_of_day }, signal);
+    // spreadSlots takes its n from the first n days that have any (a day each when there are that
+    // many), so the days after those are not computed at all.
+    let slots = await searchSlots(deps, { service, staff, from: window.from, to: window.to, timeOfDay: input.time_of_day, maxDays: n }, signal);
     let emptyWindow: EmptyWindow | undefined;
     if (slots.length === 0 && window.explicit) {
       // Nothing on the days asked for: say why, and offer the next openings rather than a dead end.
       const closed = window.singleDay ? closedDay(deps.rules, deps.config.staff.map((s) => s.id), window.firstDay) : undefined;
       emptyWindow = { day: window.firstDay, singleDay: window.singleDay, closed };
-      slots = await searchSlots(deps, { service, staff, from: window.to, to: window.to + 14 * DAY, timeOfDay: input.time_of_day }, signal);
+      slots = await searchSlots(deps, { service, staff, from: window.to, to: window.to + 14 * DAY, timeOfDay: input.time_of_day, maxDays: n }, signal);
     }
     if (slots.length === 0) return { say: msg('NO_SLOTS', { ...subject, explicit: window.explicit, emptyWindow }), data: { slots: [] } };
 

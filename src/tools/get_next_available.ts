@@ -30,7 +30,7 @@ export const getNextAvailable = defineTool({
     for (const span of [7 * DAY, 21 * DAY, 366 * DAY]) {
       if (from >= latest) break;
       const to = Math.min(from + span, latest);
-      const slots = await searchSlots(deps, { service, staff, from, to }, signal);
+      const slots = await searchSlots(deps, { service, staff, from, to, maxDays: 1 }, signal);
       const first = slots[0];
       if (first) {
         return { say: msg('NEXT_AVAILABLE', { service: service.name, start: first.start, staff: staffNames(deps, first.staffIds) }), data: { slot: slotView(deps, first) } };

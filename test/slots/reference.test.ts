@@ -8,6 +8,7 @@
 import { DateTime } from 'luxon';
 import { describe, expect, it } from 'vitest';
 import { checkStart, findSlots, type TimeOfDay } from '../../src/slots/engine.js';
+import { spreadSlots } from '../../src/tools/window.js';
 import { DAY, LONDON, local, makeBusiness, MIN, mulberry32, NY, randInt, referenceSlots, type BusinessInput } from './fixtures.js';
 
 const WEEKDAYS = ['monday', 'tuesday', 'wednesday', 'thursday', 'friday', 'saturday', 'sunday'];
@@ -156,6 +157,23 @@ describe('findSlots equals the brute-force reference on random layouts', () => {
     }
     expect(withSlots).toBeGreaterThan(sample.length / 2);
     expect(constrained).toBeGreaterThan(sample.length / 4);
+  });
+});
+
+describe('maxDays: the first n days with slots, in full, and the same voice picks', () => {
+  it.each(SEEDS)('seed %i', (seed) => {
+    const l = layout(seed);
+    const fx = makeBusiness(l.input);
+    const q = { rules: fx.rules, service: fx.timing('svc'), staff: fx.staff('svc', l.busy), now: l.now, from: l.from, to: l.to, timeOfDay: l.timeOfDay };
+    const full = findSlots(q);
+    const days = [...new Set(full.map((s) => local(s.start, l.zone).slice(0, 10)))];
+    for (const n of [1, 2, 3, 5, 20]) {
+      const cut = findSlots({ ...q, maxDays: n });
+      const keep = new Set(days.slice(0, n));
+      expect(cut).toEqual(full.filter((s) => keep.has(local(s.start, l.zone).slice(0, 10))));
+      // What find_available_slots offers (spread over days) is unchanged by the cut.
+      expect(spreadSlots(cut, n, l.zone)).toEqual(spreadSlots(full, n, l.zone));
+    }
   });
 });
 

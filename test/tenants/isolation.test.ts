@@ -14,7 +14,7 @@ import { readFileSync } from 'node:fs';
 import { pino } from 'pino';
 import request from 'supertest';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { createApp } from '../../src/app.js';
+import { createHandler } from '../../src/app.js';
 import { parseEnv } from '../../src/config/env.js';
 import { ManualClock } from '../../src/domain/clock.js';
 import { randomIds } from '../../src/domain/ids.js';
@@ -53,8 +53,8 @@ describe.each(STORE_KINDS)('two businesses on one deployment (%s)', (kind) => {
   let rt2: Runtime;
   let registry: TenantRegistry;
   let registry2: TenantRegistry;
-  let app: ReturnType<typeof createApp>;
-  let app2: ReturnType<typeof createApp>;
+  let app: ReturnType<typeof createHandler>;
+  let app2: ReturnType<typeof createHandler>;
   let close: () => Promise<void>;
   let close2: () => Promise<void>;
   const slugs = { ny: `ny-${kind}-${Date.now()}`, berlin: `berlin-${kind}-${Date.now()}` };
@@ -100,8 +100,8 @@ describe.each(STORE_KINDS)('two businesses on one deployment (%s)', (kind) => {
     rt2 = runtimeOn(two.store);
     registry = new TenantRegistry(rt);
     registry2 = new TenantRegistry(rt2);
-    app = createApp(undefined, { tenants: registry, operator: operatorRouter(rt, registry), logger: rt.logger });
-    app2 = createApp(undefined, { tenants: registry2, operator: operatorRouter(rt2, registry2), logger: rt2.logger });
+    app = createHandler(undefined, { tenants: registry, operator: operatorRouter(rt, registry), logger: rt.logger });
+    app2 = createHandler(undefined, { tenants: registry2, operator: operatorRouter(rt2, registry2), logger: rt2.logger });
     await registry.start();
     await registry2.start();
     for (const [slug, config, s] of [
