@@ -80,20 +80,20 @@ export interface TargetRow {
 
 const ROOT = process.cwd();
 
-interface Child {
+export interface Child {
   proc: ChildProcess;
   port: number;
   stderr: () => string;
   startupMs: number;
 }
 
-const BENCH_VAPI_SECRET = 'bench-secret';
+export const BENCH_VAPI_SECRET = 'bench-secret';
 
 /**
  * `node [args] <entry>`, never through npm or a wrapper: the pid we read memory from is the server
  * itself. A .ts entry runs under the tsx loader.
  */
-async function start(entry: string, env: Record<string, string>, nodeArgs: string[] = []): Promise<Child> {
+export async function start(entry: string, env: Record<string, string>, nodeArgs: string[] = []): Promise<Child> {
   const port = await freePort();
   const t0 = performance.now();
   const args = [...nodeArgs, ...(entry.endsWith('.ts') ? ['--import', 'tsx'] : []), entry];
@@ -146,7 +146,7 @@ export function productionNodeArgs(): string[] {
   return m[1]!.trim().split(' ').filter(Boolean);
 }
 
-async function stop(child: Child | undefined): Promise<void> {
+export async function stop(child: Child | undefined): Promise<void> {
   if (!child || child.proc.exitCode !== null || child.proc.signalCode !== null) return;
   const exited = new Promise((r) => child.proc.once('exit', r));
   child.proc.kill('SIGTERM');
@@ -156,7 +156,7 @@ async function stop(child: Child | undefined): Promise<void> {
 }
 
 /** VmHWM (peak resident set) or VmRSS from /proc, in MB; null where /proc does not exist. */
-function memoryMb(pid: number | undefined, field: 'VmHWM' | 'VmRSS'): number | null {
+export function memoryMb(pid: number | undefined, field: 'VmHWM' | 'VmRSS'): number | null {
   if (pid === undefined) return null;
   try {
     const m = new RegExp(`^${field}:\\s+(\\d+) kB`, 'm').exec(readFileSync(`/proc/${pid}/status`, 'utf8'));
@@ -166,7 +166,7 @@ function memoryMb(pid: number | undefined, field: 'VmHWM' | 'VmRSS'): number | n
   }
 }
 
-function vapiBody(toolCallId: string, caller: string, name: string, args: Record<string, unknown>): string {
+export function vapiBody(toolCallId: string, caller: string, name: string, args: Record<string, unknown>): string {
   return JSON.stringify({
     message: {
       type: 'tool-calls',
@@ -176,7 +176,7 @@ function vapiBody(toolCallId: string, caller: string, name: string, args: Record
   });
 }
 
-interface LoadSpec {
+export interface LoadSpec {
   port: number;
   durationSec: number;
   connections: number;
@@ -185,7 +185,7 @@ interface LoadSpec {
   nextBody?: () => string;
 }
 
-async function load(spec: LoadSpec): Promise<LoadFigures> {
+export async function load(spec: LoadSpec): Promise<LoadFigures> {
   const latencies: number[] = [];
   // Authenticated like a production Vapi deployment; the baseline ignores the header.
   const headers = { 'content-type': 'application/json', 'x-vapi-secret': BENCH_VAPI_SECRET };
@@ -220,7 +220,7 @@ async function load(spec: LoadSpec): Promise<LoadFigures> {
 }
 
 /** What the server answered, from its own call log (tool call ids carry the run's prefix). */
-function toolOutcomes(dbPath: string, prefix: string): { ok: number; failed: Record<string, number> } {
+export function toolOutcomes(dbPath: string, prefix: string): { ok: number; failed: Record<string, number> } {
   const db = new Database(dbPath, { readonly: true, fileMustExist: true });
   try {
     const rows = db
