@@ -14,7 +14,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { DateTime } from 'luxon';
 import { loadBusinessConfig } from '../src/config/business.js';
-import { BENCH_VAPI_SECRET, type Child, load, type LoadFigures, memoryMb, productionNodeArgs, start, stop, toolOutcomes, vapiBody } from './http.js';
+import { type Child, load, type LoadFigures, memoryMb, productionNodeArgs, serverEnv, start, stop, toolOutcomes, vapiBody } from './http.js';
 import { BENCH_CONFIG, DistinctSlots, phoneFor, sig } from './util.js';
 
 const ROOT = process.cwd();
@@ -105,19 +105,7 @@ async function main(): Promise<void> {
     const servers = new Map<string, { child: Child; db: string; idle: number | null; slots: DistinctSlots }>();
     for (const side of sides) {
       const db = join(work, `${side.name}.db`);
-      const child = await start(
-        side.entry,
-        {
-          DATABASE_PATH: db,
-          LOG_LEVEL: 'silent',
-          BUSINESS_CONFIG: BENCH_CONFIG,
-          VAPI_SECRET: BENCH_VAPI_SECRET,
-          ALLOW_OPEN_ENTRY_POINTS: 'telnyx,retell,elevenlabs,tools',
-          RATE_LIMIT_PHONE_PER_HOUR: '0',
-          SMS_WORKER_INTERVAL_MS: '0',
-        },
-        side.nodeArgs,
-      );
+      const child = await start(side.entry, serverEnv(db), side.nodeArgs);
       children.push(child);
       await new Promise((r) => setTimeout(r, 1_000));
       const slots = new DistinctSlots(zone, DateTime.now().setZone(zone).startOf('day').plus({ days: 1 }), 365, 7, 22, config.staff.length);

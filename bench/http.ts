@@ -238,6 +238,21 @@ export function toolOutcomes(dbPath: string, prefix: string): { ok: number; fail
   }
 }
 
+/** The bench server's environment: the bench business, authenticated Vapi, nothing in the way of a load. */
+export function serverEnv(db: string): Record<string, string> {
+  return {
+    DATABASE_PATH: db,
+    LOG_LEVEL: 'silent',
+    BUSINESS_CONFIG: BENCH_CONFIG,
+    // Production mode refuses open entry points: Vapi is authenticated, the unused ones are opted out.
+    VAPI_SECRET: BENCH_VAPI_SECRET,
+    ALLOW_OPEN_ENTRY_POINTS: 'telnyx,retell,elevenlabs,tools',
+    // Each booking uses its own phone, but the limiter would still count them all as writes.
+    RATE_LIMIT_PHONE_PER_HOUR: '0',
+    SMS_WORKER_INTERVAL_MS: '0',
+  };
+}
+
 export async function benchHttp(opts: { quick: boolean }): Promise<HttpResult> {
   const connections = opts.quick ? 4 : 10;
   const durationSec = opts.quick ? 1.5 : 10;
@@ -248,17 +263,6 @@ export async function benchHttp(opts: { quick: boolean }): Promise<HttpResult> {
   let baseline: Child | undefined;
   let profiled: Child | undefined;
   let memoryless: Child | undefined;
-  const serverEnv = (db: string) => ({
-    DATABASE_PATH: db,
-    LOG_LEVEL: 'silent',
-    BUSINESS_CONFIG: BENCH_CONFIG,
-    // Production mode refuses open entry points: Vapi is authenticated, the unused ones are opted out.
-    VAPI_SECRET: BENCH_VAPI_SECRET,
-    ALLOW_OPEN_ENTRY_POINTS: 'telnyx,retell,elevenlabs,tools',
-    // Each booking uses its own phone, but the limiter would still count them all as writes.
-    RATE_LIMIT_PHONE_PER_HOUR: '0',
-    SMS_WORKER_INTERVAL_MS: '0',
-  });
   try {
     const { entry, launch, nodeArgs } = buildServer(opts.quick);
     // One at a time: start-up time is a figure, and two cold starts on two cores would share them.
