@@ -17,6 +17,7 @@ import { type FileHandle, open } from 'node:fs/promises';
 import { dirname, resolve } from 'node:path';
 import Database from 'better-sqlite3';
 import type { Driver, Executor, Param, TransactionOptions } from './driver.js';
+import { BACKSTOP_PAGES, Checkpointer } from './checkpointer.js';
 import { StoreHealth } from './faults.js';
 import { GroupSync } from './group-sync.js';
 import { SQLITE_MIGRATIONS } from './migrations.js';
@@ -60,6 +61,9 @@ export function openSqlite(path: string): Driver {
   writer.pragma('busy_timeout = 5000');
   migrate(writer);
   const memory = path === ':memory:';
+  // Checkpoints off the event loop (./checkpointer.ts); the writer's own is the backstop.
+  const checkpointer = memory ? undefined : new Checkpointer(resolve(path));
+  if (checkpointer) writer.pragma(`wal_autocheckpoint = ${BACKSTOP_PAGES}`);
   if (!memory) {
     // The WAL file exists now (the migrations wrote to it); its directory entry must be on disk too
     // before any flush of its contents can count.
@@ -102,6 +106,7 @@ export function openSqlite(path: string): Driver {
           writer.exec('BEGIN IMMEDIATE');
           const out = await fn(wx);
           writer.exec('COMMIT');
+          checkpointer?.committed();
           health.ok();
           return out;
         } catch (err) {
@@ -159,6 +164,7 @@ export function openSqlite(path: string): Driver {
       await walSync.sync().catch(() => undefined);
       await (await wal?.catch(() => undefined))?.close();
       if (key && --queue.users === 0) queues.delete(key);
+      await checkpointer?.close();
       if (reader !== writer) reader.close();
       writer.close();
     },
