@@ -3,7 +3,8 @@
  * into the database file without the writer's own automatic checkpoint, every commit stays
  * readable through them, and a worker that cannot open the file leaves the store working.
  */
-import { mkdtempSync, rmSync, statSync } from 'node:fs';
+import { spawnSync } from 'node:child_process';
+import { mkdtempSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import Database from 'better-sqlite3';
@@ -74,6 +75,24 @@ describe('WAL checkpoints on a worker thread', () => {
       await ckpt.close();
       db.close();
     }
+  });
+
+  it('a process whose last work is closing the store finishes the close (the worker does not end it early)', () => {
+    const dir = mkdtempSync(join(tmpdir(), 'bookline-ckpt-'));
+    dirs.push(dir);
+    const script = `
+      import { openSqlite } from ${JSON.stringify(join(process.cwd(), 'src/store/sql/sqlite.ts'))};
+      const driver = openSqlite(${JSON.stringify(join(dir, 'z.db'))});
+      for (let i = 0; i < 250; i++) await driver.transaction((ex) => ex.run("INSERT INTO rate_hits_probe VALUES (?)", [i]).catch(() => ex.run("CREATE TABLE IF NOT EXISTS rate_hits_probe (v INTEGER)")), { durable: false });
+      await new Promise((r) => setTimeout(r, 300));
+      await driver.close();
+      console.log('closed');
+    `;
+    const file = join(dir, 'close.mts');
+    writeFileSync(file, script);
+    const r = spawnSync(process.execPath, ['--import', 'tsx', file], { encoding: 'utf8', timeout: 60_000 });
+    expect(r.stderr).toBe('');
+    expect(r.stdout.trim()).toBe('closed');
   });
 
   it('a worker that cannot open the database leaves the store to its backstop', async () => {

@@ -102,6 +102,9 @@ export class Checkpointer {
     if (!w) return;
     this.worker = undefined;
     const exited = new Promise<void>((r) => w.once('exit', () => r()));
+    // Unreferenced while idle, so it never keeps a process alive; referenced while it closes, or a
+    // process with nothing else to do would exit before the worker's 'exit' and lose the await.
+    w.ref();
     w.postMessage('close');
     await exited;
   }
