@@ -20,6 +20,7 @@ import { outboxRows, registry as metricsRegistry } from './metrics/index.js';
 import { callbacksRouter } from './http/callbacks.js';
 import { notificationsRouter } from './http/notifications.js';
 import { toolsRouter } from './http/tools.js';
+import { INTERNAL_ANSWER } from './platforms/common.js';
 import { mountPlatforms, toolsApiAuth } from './platforms/index.js';
 import { vapiRouter } from './platforms/vapi.js';
 import { webApiRouter } from './web/api.js';
@@ -177,6 +178,6 @@ function jsonErrors(logger: Deps['logger']) {
       return;
     }
     logger.error({ err, path: req.path }, 'unhandled error');
-    res.status(500).json({ ok: false, code: 'INTERNAL', message: 'Something went wrong on our side.' });
+    res.status(500).json(INTERNAL_ANSWER);
   };
 }

@@ -32,16 +32,8 @@ export function withFastLanes(app: RequestListener, opts: LaneOptions): RequestL
     if (!h) handlers.set(deps, (h = vapiHandler(deps)));
     return h;
   };
-  const run = (deps: Deps, req: IncomingMessage, res: ServerResponse) => {
-    handlerFor(deps)(req, res).catch((err: unknown) => {
-      // What Express's error handler (app.ts jsonErrors) answers for the same failure.
-      deps.logger.error({ err, path: VAPI }, 'unhandled error');
-      if (res.headersSent) return void res.destroy();
-      const body = '{"ok":false,"code":"INTERNAL","message":"Something went wrong on our side."}';
-      res.writeHead(500, { 'content-type': 'application/json; charset=utf-8', 'content-length': Buffer.byteLength(body) });
-      res.end(body);
-    });
-  };
+  // The handler answers its own failures (platforms/vapi.ts), as it does under Express.
+  const run = (deps: Deps, req: IncomingMessage, res: ServerResponse) => void handlerFor(deps)(req, res);
 
   return (req, res) => {
     if (req.method !== 'POST' || !req.url) return app(req, res);

@@ -9,6 +9,9 @@ import type { FailureParams } from '../domain/messages.js';
 import { failure } from '../tools/outcome.js';
 import type { ToolResult } from '../tools/types.js';
 
+/** The answer for a failure of ours that nothing else caught: the same on every route, never a stack. */
+export const INTERNAL_ANSWER = { ok: false, code: 'INTERNAL', message: 'Something went wrong on our side.' } as const;
+
 export type RequestProblem = FailureParams['REQUEST_UNREADABLE']['problem'];
 
 export type Obj = Record<string, unknown>;

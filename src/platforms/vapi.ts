@@ -9,7 +9,7 @@ import { Router } from 'express';
 import type { Deps } from '../deps.js';
 import { bearerToken, matchesSecret } from '../http/auth.js';
 import { readJsonBody } from '../http/body.js';
-import { malformed, type RequestProblem } from './common.js';
+import { INTERNAL_ANSWER, malformed, type RequestProblem } from './common.js';
 import { verifyVapiHmac } from './signatures.js';
 import { runTool } from '../tools/registry.js';
 
@@ -99,6 +99,18 @@ const BODY_LIMIT = 256 * 1024;
  * body in Vapi's shape.
  */
 export function vapiHandler(deps: Deps): (req: IncomingMessage, res: ServerResponse) => Promise<void> {
+  const handle = answer(deps);
+  // Never rejects: a failure of ours is answered here, in the words Express's error handler uses,
+  // whichever of the two called it.
+  return (req, res) =>
+    handle(req, res).catch((err: unknown) => {
+      deps.logger.error({ err, path: req.url }, 'unhandled error');
+      if (res.headersSent) return void res.destroy();
+      send(res, 500, JSON.stringify(INTERNAL_ANSWER));
+    });
+}
+
+function answer(deps: Deps): (req: IncomingMessage, res: ServerResponse) => Promise<void> {
   return async (req, res) => {
     const body = await readJsonBody(req, BODY_LIMIT);
     if (!body.ok) return unreadable(deps, res, body.status, body.problem);
