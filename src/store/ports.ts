@@ -151,12 +151,22 @@ export interface ToolCallRow {
   replayed: boolean;
 }
 
+export interface RecordOptions {
+  durable?: boolean;
+  /**
+   * The call's idempotency record, marked done (IdempotencyRepo.complete) in the commit that writes
+   * the row instead of one of its own: a booking makes one commit fewer. Should the batch fail, the
+   * completion is still made on its own.
+   */
+  completes?: { key: string; resultJson: string } | undefined;
+}
+
 export interface CallLogRepo {
   /**
    * Queues the row and writes it with the next batch (see CallLogBatcher). `durable` waits until the
    * batch holding it is committed: mutating calls use it, read-only calls do not.
    */
-  record(e: ToolCallLogEntry, opts?: { durable?: boolean }): Promise<void>;
+  record(e: ToolCallLogEntry, opts?: RecordOptions): Promise<void>;
   /** Newest first. Pass the smallest id of the previous page as `beforeId` for the next one. */
   list(limit: number, beforeId?: number): Promise<ToolCallRow[]>;
   /**

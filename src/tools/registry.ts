@@ -111,12 +111,23 @@ function outcome(r: Rendered): ToolOutcome {
   return { result: r.result, say: r.say, kind: kindOf(r.result) };
 }
 
+/** What dispatch learns of a call that runTool's call log needs. */
+interface CallState {
+  /** As logged: the arguments once parsed (an alias's as the assistant sent them). */
+  args: unknown;
+  /** Answered from the idempotency record. */
+  replayed: boolean;
+  /** The tool that runs changes appointments (an alias's target decides). */
+  mutating: boolean;
+  /** A successful change's idempotency completion, made in the commit of its call-log row. */
+  completes: { key: string; resultJson: string } | undefined;
+}
+
 /** Runs one tool call from any platform. Never throws. */
 export async function runTool(deps: Deps, name: string, rawArgs: unknown, meta: CallMeta): Promise<ToolOutcome> {
   const t0 = performance.now();
   const tool = getTool(name);
-  let args: unknown = rawArgs;
-  let replayed = false;
+  const state: CallState = { args: rawArgs, replayed: false, mutating: tool?.mutating === true, completes: undefined };
   let logged = false;
 
   // A change a caller is told about is logged with a durable commit, and that commit's flush is
@@ -126,7 +137,8 @@ export async function runTool(deps: Deps, name: string, rawArgs: unknown, meta: 
   const finish = async (o: ToolOutcome): Promise<ToolOutcome> => {
     logged = true;
     if (o.shed) return o;
-    const durable = tool?.mutating === true && o.result.ok && !replayed;
+    // The tool that ran decides, not the name called: an alias of book_appointment books too.
+    const durable = state.mutating && o.result.ok && !state.replayed;
     try {
       await deps.store.calls.record({
         at: deps.clock.now(),
@@ -135,14 +147,14 @@ export async function runTool(deps: Deps, name: string, rawArgs: unknown, meta: 
         toolCallId: meta.toolCallId ?? null,
         caller: meta.callerPhone ?? null,
         tool: String(name).slice(0, 100),
-        args,
+        args: state.args,
         ok: o.result.ok,
         code: o.result.code ?? null,
         result: o.result,
         latencyMs: performance.now() - t0,
-        replayed,
+        replayed: state.replayed,
         // A read-only call's row goes with the next batch (src/store/sql/batch.ts states the loss bound).
-      }, { durable });
+      }, { durable, completes: state.completes });
     } catch (err) {
       // The log line itself may be dropped (the caller's answer matters more), but a failed
       // durability barrier means the change may not be on disk: it must not be announced.
@@ -158,7 +170,7 @@ export async function runTool(deps: Deps, name: string, rawArgs: unknown, meta: 
       out = await finish(outcome(failure(deps, new BookingError('UNKNOWN_TOOL', { name: String(name).slice(0, 64) }, { tools: TOOLS.map((t) => t.name) }))));
     } else {
       // Admission control (src/booking/admission.ts): a call that cannot start within its budget is answered BUSY.
-      out = await admitted(deps, String(name), (signal) => dispatch(deps, name, rawArgs, meta, signal, (a) => (args = a), () => (replayed = true)), finish);
+      out = await admitted(deps, String(name), (signal) => dispatch(deps, name, rawArgs, meta, signal, state), finish);
     }
   } catch (err) {
     deps.logger.error({ err, tool: name }, 'tool call failed unexpectedly');
@@ -166,7 +178,7 @@ export async function runTool(deps: Deps, name: string, rawArgs: unknown, meta: 
     if (!logged) out = await finish(out);
   }
   // Shed by admission control: answered BUSY without running, and not logged (src/booking/admission.ts).
-  recordToolCall({ business: deps.store.businessId, tool: String(name), platform: meta.platform, code: out.result.ok ? undefined : out.result.code, seconds: (performance.now() - t0) / 1000, say: replayed ? undefined : out.say });
+  recordToolCall({ business: deps.store.businessId, tool: String(name), platform: meta.platform, code: out.result.ok ? undefined : out.result.code, seconds: (performance.now() - t0) / 1000, say: state.replayed ? undefined : out.say });
   return out;
 }
 
@@ -191,8 +203,7 @@ async function dispatch(
   meta: CallMeta,
   /** Aborts at the call's deadline, counted from its arrival. */
   signal: AbortSignal,
-  setArgs: (a: unknown) => void,
-  markReplay: () => void,
+  state: CallState,
 ): Promise<ToolOutcome> {
   const fail = (err: BookingError) => outcome(failure(deps, err));
   const given = argumentObject(rawArgs);
@@ -201,7 +212,7 @@ async function dispatch(
 
   let tool = getTool(name);
   const alias = aliasFor(name, args);
-  setArgs(args);
+  state.args = args;
   if (alias) {
     // The call log keeps the alias's arguments as the assistant sent them.
     const parsedAlias = alias.schema.safeParse(args);
@@ -210,11 +221,12 @@ async function dispatch(
     tool = getTool(alias.target);
   }
   if (!tool) return fail(new BookingError('UNKNOWN_TOOL', { name: name.slice(0, 64) }, { tools: TOOLS.map((t) => t.name) }));
+  state.mutating = tool.mutating === true;
 
   if (tool.callerPhoneArg && args[tool.callerPhoneArg] === undefined && meta.callerPhone) {
     args = { ...args, [tool.callerPhoneArg]: meta.callerPhone };
   }
-  if (!alias) setArgs(args);
+  if (!alias) state.args = args;
 
   const parsed = tool.schema.safeParse(args);
   if (!parsed.success) return fail(invalidArguments(tool.schema, parsed.error));
@@ -246,7 +258,7 @@ async function dispatch(
         return fail(new BookingError('IDEMPOTENCY_MISMATCH', {}));
       }
       if (claim.state === 'done') {
-        markReplay();
+        state.replayed = true;
         const stored = loadRendered(claim.resultJson);
         return { result: stored.result, say: stored.say, kind: kindOf(stored.result) };
       }
@@ -279,6 +291,8 @@ async function dispatch(
     // A failure worth retrying (calendar down, our bug) must not be replayed forever.
     const code = rendered.result.code;
     if (code === 'CALENDAR_UNAVAILABLE' || code === 'STORE_UNAVAILABLE' || code === 'INTERNAL' || code === 'BUSY') await deps.store.idempotency.release(key).catch(() => undefined);
+    // A change goes with its durable log row, one commit instead of two; a refusal is recorded now.
+    else if (rendered.result.ok) state.completes = { key, resultJson: storeRendered(rendered) };
     else await deps.store.idempotency.complete(key, storeRendered(rendered));
   }
   return outcome(rendered);

@@ -13,8 +13,20 @@
  * row is durable and takes every earlier batch to disk with it.
  */
 import type { ToolCallLogEntry } from '../ports.js';
-import type { Driver } from './driver.js';
-import { bumpDurabilityMark, insertCallLogRows } from './repos.js';
+import type { Driver, Executor } from './driver.js';
+import { bumpDurabilityMark, completeIdempotency, insertCallLogRows } from './repos.js';
+
+type Row = { biz: string; e: ToolCallLogEntry; completes?: { key: string; resultJson: string } | undefined };
+
+/** The batch's rows, and the idempotency completions that ride with them (CallLogRepo.record). */
+async function writeBatch(ex: Executor, rows: readonly Row[]): Promise<void> {
+  await insertCallLogRows(ex, rows);
+  await completeIdempotency(ex, completionsOf(rows));
+}
+
+function completionsOf(rows: readonly Row[]) {
+  return rows.flatMap((r) => (r.completes ? [{ biz: r.biz, ...r.completes }] : []));
+}
 
 export interface BatchOptions {
   intervalMs: number;
@@ -24,7 +36,7 @@ export interface BatchOptions {
 }
 
 export class CallLogBatcher {
-  private queue: { biz: string; e: ToolCallLogEntry }[] = [];
+  private queue: Row[] = [];
   private durable = false;
   private scheduled = false;
   private syncWaiters: { resolve: () => void; reject: (err: unknown) => void }[] = [];
@@ -41,8 +53,8 @@ export class CallLogBatcher {
    * before it, is on disk, exactly like sync(); rejects when that could not be made so. A row that
    * could not be written is dropped (and reported to onError) without failing the barrier.
    */
-  add(biz: string, e: ToolCallLogEntry, durable: boolean): Promise<void> {
-    this.queue.push({ biz, e });
+  add(biz: string, e: ToolCallLogEntry, durable: boolean, completes?: Row['completes']): Promise<void> {
+    this.queue.push({ biz, e, completes });
     if (durable) return this.sync();
     if (this.queue.length >= this.o.maxRows) {
       void this.write(false);
@@ -108,9 +120,10 @@ export class CallLogBatcher {
       // flush (./group-sync.ts) instead of queueing behind this one.
       if (rows.length) {
         try {
-          await this.driver.transaction((ex) => insertCallLogRows(ex, rows), { durable: false });
+          await this.driver.transaction((ex) => writeBatch(ex, rows), { durable: false });
         } catch (err) {
           this.o.onError?.(err, rows.length);
+          await this.completeAlone(rows);
         }
       }
       void flush().then(
@@ -124,11 +137,14 @@ export class CallLogBatcher {
       return;
     }
     try {
-      if (rows.length) await this.driver.transaction((ex) => insertCallLogRows(ex, rows), { durable });
+      if (rows.length) await this.driver.transaction((ex) => writeBatch(ex, rows), { durable });
       else if (syncs.length) await this.driver.transaction((ex) => bumpDurabilityMark(ex));
       for (const w of syncs) w.resolve();
     } catch (err) {
-      if (rows.length) this.o.onError?.(err, rows.length);
+      if (rows.length) {
+        this.o.onError?.(err, rows.length);
+        await this.completeAlone(rows);
+      }
       if (syncs.length === 0) return;
       // The log rows are dropped, but what the barrier covers must still reach the disk.
       try {
@@ -138,6 +154,17 @@ export class CallLogBatcher {
         for (const w of syncs) w.reject(again);
       }
     }
+  }
+
+  /**
+   * The log rows of a failed batch are dropped, not the idempotency completions riding with them: a
+   * retry must be answered from the record, not wait for it to go stale. Relaxed, as
+   * IdempotencyRepo.complete; the barrier that follows covers it.
+   */
+  private async completeAlone(rows: readonly Row[]): Promise<void> {
+    const items = completionsOf(rows);
+    if (items.length === 0) return;
+    await this.driver.transaction((ex) => completeIdempotency(ex, items), { durable: false }).catch((err: unknown) => this.o.onError?.(err, 0));
   }
 
   get pending(): number {

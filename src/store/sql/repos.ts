@@ -46,6 +46,7 @@ import type {
   OutboxStatus,
   RateLimitRepo,
   Repos,
+  RecordOptions,
   ToolCallLogEntry,
   ToolCallRow,
 } from '../ports.js';
@@ -649,7 +650,7 @@ class Idempotency implements IdempotencyRepo {
   // the completion lost anyway, the claim would look stale later and a retry would run the tool
   // again, which finds the booking by its request key.
   async complete(key: string, resultJson: string): Promise<void> {
-    await this.atomic(({ ex }) => ex.run(`UPDATE idempotency SET state = 'done', result_json = ? WHERE business_id = ? AND key = ?`, [resultJson, this.biz, key]), RELAXED);
+    await this.atomic(({ ex }) => completeIdempotency(ex, [{ biz: this.biz, key, resultJson }]), RELAXED);
   }
 
   async release(key: string): Promise<void> {
@@ -669,8 +670,8 @@ class CallLog implements CallLogRepo {
     private readonly ex: Executor,
   ) {}
 
-  record(e: ToolCallLogEntry, opts: { durable?: boolean } = {}): Promise<void> {
-    return this.scope.batcher.add(this.scope.biz, e, opts.durable === true);
+  record(e: ToolCallLogEntry, opts: RecordOptions = {}): Promise<void> {
+    return this.scope.batcher.add(this.scope.biz, e, opts.durable === true, opts.completes);
   }
 
   async list(limit: number, beforeId = Number.MAX_SAFE_INTEGER): Promise<ToolCallRow[]> {
@@ -729,6 +730,11 @@ class CallLog implements CallLogRepo {
 
 /** Writes queued call-log rows of any business in one statement. */
 /** A write for a durable commit to flush the log with, when a sync barrier has nothing else to write. */
+/** IdempotencyRepo.complete for the calls of one log batch, in the batch's transaction. */
+export async function completeIdempotency(ex: Executor, items: readonly { biz: string; key: string; resultJson: string }[]): Promise<void> {
+  for (const c of items) await ex.run(`UPDATE idempotency SET state = 'done', result_json = ? WHERE business_id = ? AND key = ?`, [c.resultJson, c.biz, c.key]);
+}
+
 export async function bumpDurabilityMark(ex: Executor): Promise<void> {
   await ex.run('INSERT INTO durability_marks (id, n) VALUES (1, 1) ON CONFLICT (id) DO UPDATE SET n = durability_marks.n + 1');
 }
