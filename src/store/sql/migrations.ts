@@ -599,6 +599,17 @@ const PERF4_1 = `
 `;
 
 /**
+ * perf5 1: two indexes no query reads any more (the overlap and busy searches went to block-start
+ * ranges in perf3 and perf4; EXPLAIN QUERY PLAN of both picks appointments_staff_start and
+ * calendar_events_busy_cover / calendar_events_blocks_end). Each was one more b-tree written by
+ * every booking: two of the booking transaction's ~21 WAL pages.
+ */
+const PERF5_1 = `
+  DROP INDEX IF EXISTS appointments_staff_end;
+  DROP INDEX IF EXISTS calendar_events_busy;
+`;
+
+/**
  * perf4 2 (SQLite): a version per calendar, bumped in the same transaction as any change to its
  * events, whoever writes them; the busy cache (busy-cache.ts) trusts an entry only at its version.
  */
@@ -649,6 +660,7 @@ export const SQLITE_MIGRATIONS: readonly Migration[] = [
   { namespace: 'perf3', version: 1, sql: PERF3_1 },
   { namespace: 'perf4', version: 1, sql: PERF4_1 },
   { namespace: 'perf4', version: 2, sql: SQLITE_PERF4_2 },
+  { namespace: 'perf5', version: 1, sql: PERF5_1 },
 ];
 
 const PG_1 = `
@@ -779,4 +791,5 @@ export const POSTGRES_MIGRATIONS: readonly Migration[] = [
   { namespace: 'gsync', version: 2, sql: GSYNC_2('BIGINT') },
   { namespace: 'perf3', version: 1, sql: PERF3_1 },
   { namespace: 'perf4', version: 1, sql: PERF4_1 },
+  { namespace: 'perf5', version: 1, sql: PERF5_1 },
 ];
