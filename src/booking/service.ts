@@ -211,9 +211,11 @@ export async function book(deps: Deps, input: BookInput, signal?: AbortSignal, o
   // timeout) must find the first booking in place, not race it.
   const booked = await deps.locks.run(`phone:${input.customerPhone}`, async () => {
     const times = blockOf(service, input.start);
-    await refuseDuplicate(deps, input.customerPhone, input.customerName, times);
+    // Read once for both checks below.
+    const upcoming = await deps.store.appointments.upcomingByPhone(input.customerPhone, deps.clock.now());
+    refuseDuplicate(deps, upcoming, input.customerName, times);
     const cap = deps.config.booking.maxUpcomingPerPhone;
-    if (cap > 0 && (await deps.store.appointments.upcomingByPhone(input.customerPhone, deps.clock.now())).length >= cap) {
+    if (cap > 0 && upcoming.length >= cap) {
       throw new BookingError('LIMIT_REACHED', { cap });
     }
     const noShows = deps.config.booking.maxNoShowsPerPhone;
@@ -275,9 +277,9 @@ export async function book(deps: Deps, input: BookInput, signal?: AbortSignal, o
  * The same person (phone and name, case and accents aside) cannot hold two appointments at once; a
  * different name on the same phone (a parent booking for a child) can.
  */
-async function refuseDuplicate(deps: Deps, phone: string, name: string, times: { start: number; end: number }, except?: string): Promise<void> {
+function refuseDuplicate(deps: Deps, upcoming: readonly Appointment[], name: string, times: { start: number; end: number }, except?: string): void {
   const who = normalizeName(name);
-  const clash = (await deps.store.appointments.upcomingByPhone(phone, deps.clock.now())).find((a) => a.id !== except && normalizeName(a.customerName) === who && a.start < times.end && times.start < a.end);
+  const clash = upcoming.find((a) => a.id !== except && normalizeName(a.customerName) === who && a.start < times.end && times.start < a.end);
   if (clash) throw new BookingError('DUPLICATE_BOOKING', { existing: apptRef(deps, clash) }, { existing: appointmentView(deps, clash) });
 }
 
@@ -473,7 +475,7 @@ export async function reschedule(deps: Deps, phone: string, appointmentId: strin
   if (!pre.ok) throw await timeFailure(deps, pre, failCtx, signal);
 
   const times = blockOf(service, newStart);
-  await refuseDuplicate(deps, appt.customerPhone, appt.customerName, times, appt.id);
+  refuseDuplicate(deps, await deps.store.appointments.upcomingByPhone(appt.customerPhone, deps.clock.now()), appt.customerName, times, appt.id);
   for (const staff of candidates.filter((s) => pre.staffIds.includes(s.id))) {
     const moved = await deps.locks.run(staff.id, async (): Promise<RescheduleResult | undefined> => {
       const fb = await busyFor(deps, [staff], service, newStart, newStart + 1, signal);
